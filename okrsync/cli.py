@@ -1,0 +1,243 @@
+"""The `okrsync` command line. Thin: it parses arguments and calls mapping/ and okr_store/.
+
+Exit codes: 0 success, 1 validation failure (or a partial sync), 2 usage or fatal error.
+With `--json` (or `--format json`) stdout holds exactly one JSON document; messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import sqlalchemy as sa
+import typer
+from rich.console import Console
+
+from mapping import schema
+from mapping.loader import LoadedConfig, load_config, resolve_config_path
+from mapping.problems import ConfigError, Problem
+from okr_store import checkins, db, definitions
+from okr_store.models import utcnow
+from okr_store.progress import build_progress
+from okr_store.scoring import Thresholds
+from okrsync.render_text import render_progress
+from okrsync.settings import resolve_store_url
+
+app = typer.Typer(
+    help="Keep OKR key results current from Jira, GitHub and Google Sheets.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The OKR store's schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+REPORT_WIDTH = 100  # when stdout is not a terminal
+out = Console(highlight=False, width=None if sys.stdout.isatty() else REPORT_WIDTH)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one problem, one line: editors parse them
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Configuration file or directory [default: ./okrsync.yaml, else ./okrs/]."),
+]
+StoreOption = Annotated[
+    str | None,
+    typer.Option("--store", help="Store URL; else OKRSYNC_STORE, else the file's `store:`, else sqlite:///okrsync.db."),
+]
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[red]error:[/] {message}", markup=True, highlight=False)
+    raise typer.Exit(code)
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        style = "yellow" if problem.severity == "warning" else "red"
+        err.print(str(problem), style=style, markup=False)
+
+
+def _load(config: Path | None, check_env: bool = False) -> LoadedConfig:
+    path = resolve_config_path(config)
+    try:
+        loaded = load_config(path, os.environ if check_env else None)
+    except ConfigError as error:
+        _print_problems(error.problems)
+        raise typer.Exit(1) from None
+    return loaded
+
+
+def _open_store(loaded: LoadedConfig | None, store: str | None) -> sa.Engine:
+    from_file = loaded.config.store if loaded else None
+    base_dir = None
+    if loaded:
+        base_dir = loaded.file_of(("store",)).parent if from_file else loaded.files[0].parent
+    try:
+        url = resolve_store_url(store, os.environ, from_file, base_dir)
+    except (ValueError, KeyError) as error:
+        fail(f"store: {error}")
+    return db.create_store_engine(url)
+
+
+def _store_in_step(loaded: LoadedConfig, store: str | None) -> sa.Engine:
+    """Open the store (creating a new one) and bring its objectives and KRs up to the configuration."""
+    engine = _open_store(loaded, store)
+    try:
+        db.ensure_current(engine)
+        with db.transaction(engine) as session:
+            defined_in = {o.id: str(loaded.file_of(("objectives", i))) for i, o in enumerate(loaded.config.objectives)}
+            definitions.apply_config(session, loaded.config, defined_in)
+    except db.StoreError as error:
+        fail(str(error))
+    except sa.exc.SQLAlchemyError as error:
+        fail(f"the store {db.display_url(str(engine.url))} failed: {type(error).__name__}: {getattr(error, 'orig', error)}")
+    return engine
+
+
+class ReportFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _thresholds(config: schema.Config) -> Thresholds:
+    return Thresholds(**config.scoring.model_dump())
+
+
+@app.command()
+def init(
+    config: ConfigOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter okrsync.yaml (every metric kind shown once)."""
+    path = config or Path("okrsync.yaml")
+    if path.is_dir():
+        path = path / "okrsync.yaml"
+    if path.exists() and not force:
+        fail(f"{path} already exists; use --force to overwrite it")
+    path.write_text(files("okrsync").joinpath("templates/okrsync.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    err.print(f"wrote {path}; next: set the ${{...}} variables it names, then `okrsync validate -c {path}`")
+
+
+@app.command()
+def validate(
+    config: ConfigOption = None,
+    no_env: Annotated[bool, typer.Option("--no-env", help="Skip the check that every ${VAR} a source needs is set.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the problems as one JSON document.")] = False,
+) -> None:
+    """Check the configuration fully; print every problem as FILE:LINE:COL: field: message."""
+    path = resolve_config_path(config)
+    try:
+        loaded = load_config(path, None if no_env else os.environ)
+        problems, summary, checked = loaded.warnings, _summary(loaded.config), loaded.files
+    except ConfigError as error:
+        problems, summary, checked = error.problems, None, []
+    errors = sum(p.severity == "error" for p in problems)
+    if as_json:
+        document = {
+            "valid": errors == 0,
+            "files": [str(f) for f in checked],
+            "problems": [
+                {"file": str(p.location.file), "line": p.location.line, "column": p.location.column,
+                 "field": p.field, "severity": p.severity, "message": p.message}
+                for p in problems
+            ],
+        }
+        print(json.dumps(document, indent=2))
+    else:
+        _print_problems(problems)
+        warnings = len(problems) - errors
+        if errors:
+            err.print(f"{path}: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+        else:
+            out.print(f"{path}: valid ({summary}; {warnings} warning{'s' * (warnings != 1)})")
+    raise typer.Exit(1 if errors else 0)
+
+
+def _summary(config: schema.Config) -> str:
+    krs = len(config.key_results())
+    return f"cycle {config.cycle.name}, {len(config.objectives)} objectives, {krs} key results, {len(config.sources)} sources"
+
+
+@app.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of okrsync.yaml, for editors to validate and complete it."""
+    print(json.dumps(schema.ConfigFile.model_json_schema(), indent=2))
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None, store: StoreOption = None) -> None:
+    """Create or migrate the store's tables to this version of okrsync."""
+    path = resolve_config_path(config)
+    loaded = _load(config) if path.exists() or config else None
+    engine = _open_store(loaded, store)
+    try:
+        before = db.current_revision(engine)
+        db.upgrade(engine)
+    except sa.exc.SQLAlchemyError as error:
+        fail(f"cannot migrate {db.display_url(str(engine.url))}: {getattr(error, 'orig', error)}")
+    after = db.current_revision(engine)
+    change = "already at" if before == after else f"upgraded from {before or 'an empty store'} to"
+    out.print(f"{db.display_url(str(engine.url))}: {change} schema {after}")
+
+
+@app.command()
+def checkin(
+    kr_id: Annotated[str, typer.Argument(help="The key result's id, e.g. O1-KR3.")],
+    value: Annotated[float, typer.Argument(help="Its current value.")],
+    confidence: Annotated[int | None, typer.Option(min=0, max=10, help="How confident you are of the target, 0-10.")] = None,
+    note: Annotated[str | None, typer.Option(help="What happened, what is next.")] = None,
+    author: Annotated[str | None, typer.Option(help="Who checks in [default: $USER].")] = None,
+    config: ConfigOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Record a value by hand, with a confidence and a note."""
+    loaded = _load(config)
+    engine = _store_in_step(loaded, store)
+    try:
+        with db.transaction(engine) as session:
+            cycle = definitions.current_cycle(session, loaded.config.cycle.name)
+            kr = checkins.find_key_result(session, cycle.id, kr_id)
+            checkins.record_checkin(session, kr, value, confidence, note, author or os.environ.get("USER"))
+    except (LookupError, ValueError) as error:
+        fail(str(error).strip("'\""), code=1 if isinstance(error, LookupError) else 2)
+    out.print(f"{kr_id}: checked in {value:g}" + (f" (confidence {confidence}/10)" if confidence is not None else ""))
+
+
+@app.command()
+def report(
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    config: ConfigOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Print every objective and KR: value, progress, score, expected pace and status."""
+    loaded = _load(config)
+    engine = _store_in_step(loaded, store)
+    with db.transaction(engine) as session:
+        progress = build_progress(session, loaded.config.cycle.name, utcnow(), _thresholds(loaded.config))
+    if fmt is ReportFormat.json:
+        text = json.dumps(progress.to_json(), indent=2)
+        if output:
+            output.write_text(text + "\n", encoding="utf-8")
+        else:
+            print(text)
+        return
+    if output:
+        with output.open("w", encoding="utf-8") as handle:
+            render_progress(progress, Console(file=handle, width=REPORT_WIDTH, no_color=True, highlight=False))
+    else:
+        render_progress(progress, out)
+
+
+def main() -> None:
+    """Entry point of `python -m okrsync`."""
+    app(prog_name="okrsync")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
