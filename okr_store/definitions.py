@@ -88,7 +88,7 @@ def _created(session: Session, changes: DefinitionChanges, key: str, row: _Row) 
 
 
 def _assign(row: models.Objective | models.KeyResult, changes: DefinitionChanges, key: str, values: dict[str, Any]) -> None:
-    """Set the values that differ; note an update (or a restore from the archive) once."""
+    """Set the values that differ; note an update (a reorder alone is none) or a restore, once."""
     is_new = key in changes.created
     if row.archived_at is not None:
         row.archived_at = None
@@ -96,5 +96,5 @@ def _assign(row: models.Objective | models.KeyResult, changes: DefinitionChanges
     differs = [name for name, value in values.items() if getattr(row, name) != value]
     for name in differs:
         setattr(row, name, values[name])
-    if differs and not is_new and key not in changes.restored:
+    if set(differs) - {"position"} and not is_new and key not in changes.restored:
         changes.updated.append(key)

@@ -38,7 +38,7 @@ db_app = typer.Typer(help="The OKR store's schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 REPORT_WIDTH = 100  # when stdout is not a terminal
-out = Console(highlight=False, width=None if sys.stdout.isatty() else REPORT_WIDTH)
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else REPORT_WIDTH)
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # one problem, one line: editors parse them
 
 ConfigOption = Annotated[

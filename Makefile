@@ -1,0 +1,41 @@
+# The two commands of the README: `make demo` (the main job) and `make test` (the whole suite).
+# Each creates .venv and installs okrsync from pyproject.toml first; nothing else is needed.
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+PG_CLUSTER = pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+
+.PHONY: install test test-sqlite test-postgresql postgres lint demo clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -c "import okrsync, prefect, jira, github, googleapiclient"
+	touch $@
+
+lint: install
+	$(BIN)/lint-imports
+
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || $(PG_CLUSTER)
+	@for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
+
+test-sqlite: install
+	$(BIN)/pytest --backend sqlite
+
+test-postgresql: install postgres
+	$(BIN)/pytest --backend postgresql
+
+test: lint test-sqlite test-postgresql
+
+demo: install
+	mkdir -p .demo
+	cd .demo && ../$(BIN)/okrsync init --force
+	cd .demo && ../$(BIN)/okrsync validate --no-env
+	cd .demo && ../$(BIN)/okrsync checkin O3-KR3 5 --confidence 7 --note "five interviews done, seven booked"
+	cd .demo && ../$(BIN)/okrsync report
+
+clean:
+	rm -rf $(VENV) .demo .pytest_cache
