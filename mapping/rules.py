@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import json
 from typing import Any
 
@@ -21,3 +22,29 @@ def rule_hash(metric: BaseModel | None) -> str | None:
         return None
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def aggregate(values: list[float], agg: str) -> float:
+    """Combine a range's numbers: sum, avg, min, max, last (the last non-empty cell) or count."""
+    if agg == "count":
+        return float(len(values))
+    if not values:
+        raise ValueError("the range holds no numbers")
+    if agg == "sum":
+        return float(math.fsum(values))
+    if agg == "avg":
+        return math.fsum(values) / len(values)
+    if agg == "min":
+        return min(values)
+    if agg == "max":
+        return max(values)
+    if agg == "last":
+        return values[-1]
+    raise ValueError(f"unknown aggregate {agg!r}")
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    """numerator / denominator; a zero denominator is an error, not an infinite or 0 progress."""
+    if denominator == 0:
+        raise ValueError(f"the denominator is 0 (numerator {numerator:g})")
+    return numerator / denominator
