@@ -78,7 +78,7 @@ def _check_metric(config: schema.Config, metric: object, loc: Loc, kr_ids: set[s
 
 
 def _check_source_metric(config: schema.Config, metric, loc: Loc) -> Iterator[Finding]:  # noqa: ANN001
-    kind = schema.metric_tag(metric, schema.SOURCE_METRIC_KEYS)
+    kind = schema.metric_kind(metric, schema.SOURCE_METRIC_KEYS)
     source = config.sources.get(metric.source)
     if source is None:
         yield Finding((*loc, "source"), f"unknown source {metric.source!r}; defined: {_names(config.sources)}")

@@ -17,14 +17,20 @@ class FormulaError(ValueError):
     """The formula cannot be evaluated (bad syntax, unknown name, division by zero...)."""
 
 
+ALLOWED = "numbers, names, + - * / ** %, parentheses and min, max, abs, round"
+
+
 def formula_names(expression: str) -> set[str]:
-    """The variable names an expression reads (function names excluded)."""
+    """The variable names an expression reads; FormulaError for bad syntax or an unknown function."""
     try:
         tree = ast.parse(expression, mode="eval")
     except SyntaxError as error:
         raise FormulaError(f"invalid formula syntax: {error.msg}") from None
     called = {node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
-    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)} - (called & FUNCTIONS.keys())
+    unknown = sorted(called - FUNCTIONS.keys())
+    if unknown:
+        raise FormulaError(f"{', '.join(unknown)} is not a function here; a formula may use {ALLOWED}")
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)} - called
 
 
 def evaluate_formula(expression: str, values: Mapping[str, float]) -> float:
@@ -34,7 +40,10 @@ def evaluate_formula(expression: str, values: Mapping[str, float]) -> float:
         result = evaluator.eval(expression)
     except ZeroDivisionError:
         raise FormulaError("division by zero") from None
-    except (simpleeval.InvalidExpression, SyntaxError, TypeError, OverflowError) as error:
+    except (simpleeval.OperatorNotDefined, simpleeval.FeatureNotAvailable, KeyError):
+        # simpleeval raises KeyError for a comparison whose operator is not in OPERATORS
+        raise FormulaError(f"unsupported syntax; a formula may use {ALLOWED}") from None
+    except (simpleeval.InvalidExpression, SyntaxError, TypeError, OverflowError, ValueError) as error:
         raise FormulaError(f"cannot evaluate the formula: {error}") from None
     if isinstance(result, bool) or not isinstance(result, (int, float)) or not math.isfinite(result):
         raise FormulaError(f"the formula gives {result!r}, not a finite number")

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 
 from mapping import advice, checks, schema
@@ -25,12 +26,34 @@ DEFAULT_FILE = "okrsync.yaml"
 DEFAULT_DIR = "okrs"
 YAML_SUFFIXES = (".yaml", ".yml")
 # Union tags that pydantic inserts into error locations; they are not keys of the file.
-_TAGS = schema.METRIC_TAGS | set(schema.SOURCE_KINDS) | {"str", "SecretBlock", "function-plain[_secret_reference()]"}
+_TAGS = schema.UNION_TAGS | set(schema.SOURCE_KINDS) | {"[key]"}
 _SHARED_KEYS = ("store", "cycle", "scoring")  # at most one file may set each
-_FIELD_NAMES = sorted(
-    {name for model in vars(schema).values() if isinstance(model, type) and issubclass(model, BaseModel)
-     for name in model.model_fields}
-)
+# Where each key of the file belongs, to say so when one is put in the wrong place.
+_PLACES = {
+    "Cycle": "cycle", "Scoring": "scoring", "JiraSource": "a jira source", "GitHubSource": "a github source",
+    "SheetsSource": "a google_sheets source", "Objective": "an objective", "KeyResult": "a key result",
+    "PublishTarget": "a publish target", "ConfigFile": "the top level", "RatioParts": "ratio",
+    "CountMetric": "a count metric", "FieldSumMetric": "a sum metric", "FieldAvgMetric": "an avg metric",
+    "MilestoneMetric": "a milestone metric", "CellMetric": "a cell metric", "RangeMetric": "a range metric",
+    "RatioMetric": "a metric", "FormulaMetric": "a formula metric", "ManualMetric": "a metric",
+}
+# What a pattern means, for people who do not read regular expressions.
+_PATTERNS = {
+    schema.ID_PATTERN: "use letters, digits, '_', '.' and '-', starting with a letter or digit",
+    schema.REPO_PATTERN: "write it as owner/name",
+    schema.URL_PATTERN: "it must start with https:// (or http://)",
+}
+_KEY_PLACES: dict[str, list[str]] = {}
+for _model_name, _place in _PLACES.items():
+    for _key in getattr(schema, _model_name).model_fields:
+        _KEY_PLACES.setdefault(_key, []).append(_place)
+
+
+class _DatesAsText(RoundTripConstructor):
+    """Leave dates as text for pydantic to parse, so a bad date is reported at its field."""
+
+
+_DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", _DatesAsText.construct_yaml_str)
 
 
 @dataclass
@@ -169,15 +192,12 @@ def _parse(file: Path) -> tuple[Document, Problem | None]:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return document, Problem(Location(file, 1, 1), "", f"cannot read the file: {error}")
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _DatesAsText
     try:
-        document.data = YAML(typ="rt").load(text)
+        document.data = yaml.load(text)
     except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = " ".join(str(part) for part in (error.context, error.problem) if part)
-        return document, Problem(Location(file, line, column), "", f"invalid YAML: {message}")
-    except Exception as error:  # ruamel raises plain errors for e.g. a date like 2026-13-01
-        return document, Problem(Location(file, 1, 1), "", f"invalid YAML: {error}")
+        return document, _yaml_problem(file, error)
     if document.data is None:
         return document, Problem(Location(file, 1, 1), "", "the file is empty")
     if not isinstance(document.data, CommentedMap):
@@ -185,27 +205,48 @@ def _parse(file: Path) -> tuple[Document, Problem | None]:
     return document, None
 
 
+def _yaml_problem(file: Path, error: MarkedYAMLError) -> Problem:
+    """Place a YAML error. An unclosed flow collection ({...} or [...]) is placed where it opened."""
+    context, mark = error.context_mark, error.problem_mark or error.context_mark
+    if context is not None and str(error.context or "").startswith("while parsing a flow"):
+        mark = context
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    message = " ".join(str(part) for part in (error.context, error.problem) if part)
+    return Problem(Location(file, line, column), "", f"invalid YAML: {message}")
+
+
 def _pydantic_problems(document: Document, error: ValidationError) -> Iterable[Problem]:
     for item in error.errors(include_url=False):
-        location, shown = document.locate(tuple(item["loc"]))
+        loc = tuple(item["loc"])
+        if item["type"] in ("union_tag_invalid", "union_tag_not_found") and item["ctx"].get("discriminator") == "'type'":
+            loc = (*loc, "type")  # point at the source's type, not at its name
+        location, shown = document.locate(loc)
         yield Problem(location, field_path(shown), _message(item))
 
 
 def _message(item: Mapping[str, Any]) -> str:
     kind, loc = item["type"], item["loc"]
     if kind == "extra_forbidden":
-        key = str(loc[-1])
-        close = difflib.get_close_matches(key, _FIELD_NAMES, n=1, cutoff=0.75)
-        return f"unknown key {key!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+        return _unknown_key(str(loc[-1]))
     if kind == "missing":
         return "required field is missing"
     if kind == "union_tag_invalid" and item["ctx"].get("discriminator") == "'type'":
         return f"unknown source type {item['ctx']['tag']!r}; use one of {', '.join(schema.SOURCE_KINDS)}"
+    if kind == "union_tag_not_found" and item["ctx"].get("discriminator") == "'type'":
+        return f"required field is missing; use one of {', '.join(schema.SOURCE_KINDS)}"
     if kind == "string_pattern_mismatch":
-        return f"{item['input']!r} does not match the expected form {item['ctx']['pattern']}"
+        pattern = item["ctx"]["pattern"]
+        return f"{item['input']!r} is not valid here: {_PATTERNS.get(pattern, 'it must match ' + pattern)}"
     message = str(item["msg"])
     message = message.removeprefix("Value error, ")
     return message[:1].lower() + message[1:]
+
+
+def _unknown_key(key: str) -> str:
+    if key in _KEY_PLACES:
+        return f"unknown key {key!r} here; it belongs in {' or '.join(dict.fromkeys(_KEY_PLACES[key]))}"
+    close = difflib.get_close_matches(key, list(_KEY_PLACES), n=1, cutoff=0.75)
+    return f"unknown key {key!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
 
 
 def _merge(parsed: list[tuple[Document, schema.ConfigFile]]) -> tuple[schema.Config | None, _Origins, list[Problem]]:
@@ -234,7 +275,9 @@ def _merge(parsed: list[tuple[Document, schema.ConfigFile]]) -> tuple[schema.Con
         for index, objective in enumerate(file.objectives):
             origins.objectives.append((document, index))
             objectives.append(objective)
-    if values.get("cycle") is None:
+    if "cycle" in origins.shared and values["cycle"] is None:
+        problems.append(_at(origins.shared["cycle"], ("cycle",), "the cycle is empty; give it name, start and end"))
+    elif "cycle" not in origins.shared:
         where = "any of the files" if len(parsed) > 1 else "the file"
         problems.append(Problem(Location(parsed[0][0].path, 1, 1), "cycle", f"required: {where} must define cycle"))
     if problems:

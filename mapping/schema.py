@@ -24,6 +24,8 @@ from pydantic import (
 )
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+REPO_PATTERN = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
+URL_PATTERN = r"^https?://"
 ENV_REF_PATTERN = r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$"
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -34,7 +36,7 @@ Text = Annotated[str, Field(min_length=1, max_length=500)]
 class Strict(BaseModel):
     """Base of every model: unknown keys are errors, so typos never pass silently."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # --- secrets -------------------------------------------------------------------------------------
@@ -54,7 +56,7 @@ def _secret_reference(value: Any) -> str | SecretBlock:
     if isinstance(value, str) and ENV_REF.fullmatch(value):
         return value
     raise ValueError(
-        "must be a reference such as '${JIRA_API_TOKEN}' or {secret: <prefect-secret-block>}; "
+        "must be a reference such as '${MY_TOKEN}' or {secret: <prefect-secret-block>}; "
         "a literal secret is refused because this file lives in git"
     )
 
@@ -112,7 +114,7 @@ class Scoring(Strict):
 
 class JiraSource(Strict):
     type: Literal["jira"]
-    url: Annotated[str, Field(pattern=r"^https?://")]
+    url: Annotated[str, Field(pattern=URL_PATTERN)]
     email: str | None = Field(
         default=None, description="Jira Cloud account email; omit for a Data Center personal access token."
     )
@@ -121,7 +123,7 @@ class JiraSource(Strict):
 
 class GitHubSource(Strict):
     type: Literal["github"]
-    url: Annotated[str, Field(pattern=r"^https?://")] = "https://api.github.com"
+    url: Annotated[str, Field(pattern=URL_PATTERN)] = "https://api.github.com"
     token: SecretRef
 
 
@@ -129,7 +131,7 @@ class SheetsSource(Strict):
     type: Literal["google_sheets"]
     spreadsheet: Annotated[str, Field(min_length=1)]
     credentials: SecretRef = Field(description="Path of a service-account JSON file, as a reference.")
-    url: Annotated[str, Field(pattern=r"^https?://")] = "https://sheets.googleapis.com"
+    url: Annotated[str, Field(pattern=URL_PATTERN)] = "https://sheets.googleapis.com"
 
 
 Source = Annotated[Union[JiraSource, GitHubSource, SheetsSource], Field(discriminator="type")]
@@ -163,7 +165,7 @@ class FieldAvgMetric(Strict):
 
 class MilestoneMetric(Strict):
     source: Identifier
-    repo: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
+    repo: Annotated[str, Field(pattern=REPO_PATTERN)]
     milestone: Text
 
 
@@ -178,15 +180,9 @@ class RangeMetric(Strict):
     agg: Literal["sum", "avg", "min", "max", "last", "count"] = "sum"
 
 
-SOURCE_METRIC_KEYS: dict[str, str] = {
-    "count": "count",
-    "sum": "sum",
-    "avg": "avg",
-    "milestone": "milestone",
-    "cell": "cell",
-    "range": "range",
-}
-COMPOSITE_METRIC_KEYS = {"ratio": "ratio", "formula": "formula", "manual": "manual"}
+# The key that names a metric's kind; union tags get a "-metric" suffix so that they never read as keys.
+SOURCE_METRIC_KEYS = ("count", "sum", "avg", "milestone", "cell", "range")
+COMPOSITE_METRIC_KEYS = ("ratio", "formula", "manual")
 # Which source types serve which metric kind.
 METRIC_SOURCE_TYPES: dict[str, tuple[str, ...]] = {
     "count": ("jira", "github"),
@@ -198,34 +194,37 @@ METRIC_SOURCE_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
-def metric_tag(value: Any, keys: dict[str, str]) -> str | None:
-    """The metric kind of a raw mapping, read from which kind key it has."""
+def metric_kind(value: Any, keys: tuple[str, ...] = COMPOSITE_METRIC_KEYS + SOURCE_METRIC_KEYS) -> str | None:
+    """The metric kind of a metric model or raw mapping: the first kind key it has."""
     if isinstance(value, BaseModel):
         value = value.model_dump()
     if not isinstance(value, dict):
         return None
-    for key, tag in keys.items():
-        if key in value:
-            return tag
-    return None
+    return next((key for key in keys if key in value), None)
 
 
 def _source_metric_tag(value: Any) -> str | None:
-    return metric_tag(value, SOURCE_METRIC_KEYS)
+    kind = metric_kind(value, SOURCE_METRIC_KEYS)
+    return kind and f"{kind}-metric"
 
 
 def _any_metric_tag(value: Any) -> str | None:
-    return metric_tag(value, {**COMPOSITE_METRIC_KEYS, **SOURCE_METRIC_KEYS})
+    kind = metric_kind(value)
+    return kind and f"{kind}-metric"
+
+
+def _formula_var_tag(value: Any) -> str:
+    return "kr-id" if isinstance(value, str) else "own-metric"
 
 
 SourceMetric = Annotated[
     Union[
-        Annotated[CountMetric, Tag("count")],
-        Annotated[FieldSumMetric, Tag("sum")],
-        Annotated[FieldAvgMetric, Tag("avg")],
-        Annotated[MilestoneMetric, Tag("milestone")],
-        Annotated[CellMetric, Tag("cell")],
-        Annotated[RangeMetric, Tag("range")],
+        Annotated[CountMetric, Tag("count-metric")],
+        Annotated[FieldSumMetric, Tag("sum-metric")],
+        Annotated[FieldAvgMetric, Tag("avg-metric")],
+        Annotated[MilestoneMetric, Tag("milestone-metric")],
+        Annotated[CellMetric, Tag("cell-metric")],
+        Annotated[RangeMetric, Tag("range-metric")],
     ],
     Discriminator(
         _source_metric_tag,
@@ -244,9 +243,15 @@ class RatioMetric(Strict):
     ratio: RatioParts
 
 
+FormulaVar = Annotated[
+    Union[Annotated[Identifier, Tag("kr-id")], Annotated[SourceMetric, Tag("own-metric")]],
+    Discriminator(_formula_var_tag),
+]
+
+
 class FormulaMetric(Strict):
     formula: Text = Field(description="Arithmetic over vars: + - * / ** %, parentheses, min, max, abs, round.")
-    vars: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], Union[Identifier, SourceMetric]] = Field(
+    vars: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], FormulaVar] = Field(
         default_factory=dict, description="Each name is another KR's id or a metric of its own."
     )
 
@@ -257,15 +262,15 @@ class ManualMetric(Strict):
 
 Metric = Annotated[
     Union[
-        Annotated[CountMetric, Tag("count")],
-        Annotated[FieldSumMetric, Tag("sum")],
-        Annotated[FieldAvgMetric, Tag("avg")],
-        Annotated[MilestoneMetric, Tag("milestone")],
-        Annotated[CellMetric, Tag("cell")],
-        Annotated[RangeMetric, Tag("range")],
-        Annotated[RatioMetric, Tag("ratio")],
-        Annotated[FormulaMetric, Tag("formula")],
-        Annotated[ManualMetric, Tag("manual")],
+        Annotated[CountMetric, Tag("count-metric")],
+        Annotated[FieldSumMetric, Tag("sum-metric")],
+        Annotated[FieldAvgMetric, Tag("avg-metric")],
+        Annotated[MilestoneMetric, Tag("milestone-metric")],
+        Annotated[CellMetric, Tag("cell-metric")],
+        Annotated[RangeMetric, Tag("range-metric")],
+        Annotated[RatioMetric, Tag("ratio-metric")],
+        Annotated[FormulaMetric, Tag("formula-metric")],
+        Annotated[ManualMetric, Tag("manual-metric")],
     ],
     Discriminator(
         _any_metric_tag,
@@ -274,7 +279,8 @@ Metric = Annotated[
         "ratio, formula, manual",
     ),
 ]
-METRIC_TAGS = set(SOURCE_METRIC_KEYS.values()) | set(COMPOSITE_METRIC_KEYS.values())
+METRIC_KINDS = set(SOURCE_METRIC_KEYS + COMPOSITE_METRIC_KEYS)
+UNION_TAGS = {f"{kind}-metric" for kind in METRIC_KINDS} | {"kr-id", "own-metric"}
 
 
 # --- publishing ----------------------------------------------------------------------------------
@@ -325,6 +331,7 @@ class ConfigFile(Strict):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
+        allow_inf_nan=False,
         title="okrsync configuration",
         json_schema_extra={"$id": "https://okrsync.dev/schema/okrsync.schema.json"},
     )

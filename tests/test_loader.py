@@ -46,8 +46,8 @@ def test_every_metric_kind_of_design_md_table_validates(design_env: dict[str, st
     loaded = load_config(STARTER, design_env)
     assert loaded.warnings == []
     metrics = [kr.metric for _, kr in loaded.config.key_results()]
-    kinds = {schema.metric_tag(m, {**schema.COMPOSITE_METRIC_KEYS, **schema.SOURCE_METRIC_KEYS}) for m in metrics}
-    assert kinds == schema.METRIC_TAGS
+    kinds = {schema.metric_kind(m) for m in metrics}
+    assert kinds == schema.METRIC_KINDS
     publish = {target.to for _, kr in loaded.config.key_results() for target in kr.publish}
     assert publish == {"jira", "gh", "sheet"}
 
