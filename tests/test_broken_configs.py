@@ -28,8 +28,6 @@ BROKEN = Path(__file__).parent / "configs" / "broken"
 EXPECT = re.compile(r"^# expect: (?P<line>\d+):(?P<column>\d+): (?P<text>.+)$")
 REJECT = re.compile(r"^# reject: (?P<text>.+)$")
 
-# Case name -> what is wrong in the loader today. The case files hold the output believed right.
-
 
 @dataclass(frozen=True)
 class Case:
