@@ -39,3 +39,22 @@ def parse_a1(text: str) -> A1Range:
     if sheet and sheet.startswith("'"):
         sheet = sheet[1:-1].replace("''", "'")
     return A1Range(sheet, match["start"].upper(), match["end"].upper() if match["end"] else None)
+
+
+def column_number(letters: str) -> int:
+    """'A' -> 1, 'Z' -> 26, 'AA' -> 27."""
+    number = 0
+    for letter in letters.upper().lstrip("$"):
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def cell_shape(a1: A1Range) -> tuple[int, int] | None:
+    """(rows, columns) of a range with both corners given as cells, else None (open-ended)."""
+    start = re.fullmatch(r"\$?([A-Z]+)\$?([0-9]+)", a1.start)
+    end = re.fullmatch(r"\$?([A-Z]+)\$?([0-9]+)", a1.end or a1.start)
+    if not start or not end:
+        return None
+    rows = abs(int(end[2]) - int(start[2])) + 1
+    columns = abs(column_number(end[1]) - column_number(start[1])) + 1
+    return rows, columns

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from mapping.display import STATUS_LABEL, percent, score, target_span, value_with_unit
 from okr_store.progress import KRProgress, ObjectiveProgress, ProgressReport
 
 STATUS_STYLE = {"on_track": "green", "at_risk": "yellow", "off_track": "red", "no_data": "dim"}
@@ -35,7 +36,7 @@ def _objective_table(objective: ObjectiveProgress) -> Group:
         f"[bold]{escape(objective.id)}  {escape(objective.title)}[/]{owner} · {objective.kind}{parent}\n"
         f"progress {bar(objective.progress)} {percent(objective.progress)}  score {score(objective.score)}  "
     )
-    heading.append(status_label(objective.status), style=STATUS_STYLE[objective.status])
+    heading.append(STATUS_LABEL[objective.status], style=STATUS_STYLE[objective.status])
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold", expand=False)
     table.add_column("KR", no_wrap=True)
     table.add_column("Title", min_width=16, ratio=1)
@@ -47,24 +48,15 @@ def _objective_table(objective: ObjectiveProgress) -> Group:
     table.add_column("Updated", no_wrap=True)
     for kr in objective.key_results:
         table.add_row(
-            escape(kr.id), escape(kr.title), value(kr.value, kr.unit), _target(kr),
+            escape(kr.id), escape(kr.title), escape(value_with_unit(kr.value, kr.unit)), target_span(kr.direction, kr.start, kr.target),
             f"{bar(kr.progress)} {percent(kr.progress)}", score(kr.score),
-            Text(status_label(kr.status), style=STATUS_STYLE[kr.status]), _updated(kr),
+            Text(STATUS_LABEL[kr.status], style=STATUS_STYLE[kr.status]), _updated(kr),
         )
     return Group(heading, table)
 
 
-def _target(kr: KRProgress) -> str:
-    prefix = {"stay_above": "≥ ", "stay_below": "≤ ", "milestone": "done at "}.get(kr.direction)
-    return f"{prefix}{number(kr.target)}" if prefix else f"{number(kr.start)} → {number(kr.target)}"
-
-
 def _updated(kr: KRProgress) -> str:
     return "never" if kr.measured_at is None else kr.measured_at.astimezone(dt.UTC).strftime("%m-%d %H:%M")
-
-
-def status_label(status: str) -> str:
-    return status.replace("_", " ")
 
 
 def bar(progress: float | None) -> str:
@@ -72,26 +64,6 @@ def bar(progress: float | None) -> str:
         return "·" * BAR_WIDTH
     filled = round(progress * BAR_WIDTH)
     return "█" * filled + "░" * (BAR_WIDTH - filled)
-
-
-def percent(share: float | None) -> str:
-    return "—" if share is None else f"{share * 100:.0f}%"
-
-
-def score(grade: float | None) -> str:
-    return "—" if grade is None else f"{grade:.1f}"
-
-
-def number(x: float) -> str:
-    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
-
-
-def value(x: float | None, unit: str | None) -> str:
-    if x is None:
-        return "no data"
-    if not unit:
-        return number(x)
-    return f"{number(x)}%" if unit == "%" else f"{number(x)} {escape(unit)}"
 
 
 def timestamp(moment: dt.datetime) -> str:
