@@ -184,6 +184,8 @@ def _check_environment(config: schema.Config, environ: Mapping[str, str]) -> Ite
     used = used_sources(config)
     for name, source in config.sources.items():
         for field, value in source:
+            if field == "limits":
+                continue
             for variable in env_names(value):
                 if variable in environ and environ[variable]:
                     continue

@@ -30,7 +30,7 @@ _TAGS = schema.UNION_TAGS | set(schema.SOURCE_KINDS) | {"[key]"}
 _SHARED_KEYS = ("store", "cycle", "scoring")  # at most one file may set each
 # Where each key of the file belongs, to say so when one is put in the wrong place.
 _PLACES = {
-    "Cycle": "cycle", "Scoring": "scoring", "JiraSource": "a jira source", "GitHubSource": "a github source",
+    "Cycle": "cycle", "Scoring": "scoring", "SourceLimits": "a source's limits", "JiraSource": "a jira source", "GitHubSource": "a github source",
     "SheetsSource": "a google_sheets source", "Objective": "an objective", "KeyResult": "a key result",
     "PublishTarget": "a publish target", "ConfigFile": "the top level", "RatioParts": "ratio",
     "CountMetric": "a count metric", "FieldSumMetric": "a sum metric", "FieldAvgMetric": "an avg metric",

@@ -112,6 +112,13 @@ class Scoring(Strict):
 # --- sources -------------------------------------------------------------------------------------
 
 
+class SourceLimits(Strict):
+    """How hard okrsync may press a source; unset values keep the vendor's documented defaults."""
+
+    concurrency: Annotated[int, Field(ge=1, le=32)] | None = None
+    per_second: Annotated[float, Field(gt=0, le=100)] | None = None
+
+
 class JiraSource(Strict):
     type: Literal["jira"]
     url: Annotated[str, Field(pattern=URL_PATTERN)]
@@ -119,12 +126,14 @@ class JiraSource(Strict):
         default=None, description="Jira Cloud account email; omit for a Data Center personal access token."
     )
     token: SecretRef
+    limits: SourceLimits | None = None
 
 
 class GitHubSource(Strict):
     type: Literal["github"]
     url: Annotated[str, Field(pattern=URL_PATTERN)] = "https://api.github.com"
     token: SecretRef
+    limits: SourceLimits | None = None
 
 
 class SheetsSource(Strict):
@@ -132,6 +141,7 @@ class SheetsSource(Strict):
     spreadsheet: Annotated[str, Field(min_length=1)]
     credentials: SecretRef = Field(description="Path of a service-account JSON file, as a reference.")
     url: Annotated[str, Field(pattern=URL_PATTERN)] = "https://sheets.googleapis.com"
+    limits: SourceLimits | None = None
 
 
 Source = Annotated[Union[JiraSource, GitHubSource, SheetsSource], Field(discriminator="type")]

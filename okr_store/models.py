@@ -169,3 +169,16 @@ class Publication(Base):
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     published_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sync_runs.id"))
+
+
+class HttpCacheEntry(Base):
+    """A cached GET answer and its ETag, so the next run asks conditionally (a 304 costs no rate limit)."""
+
+    __tablename__ = "http_cache"
+    __table_args__ = (sa.UniqueConstraint("source", "key_hash"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(sa.String(64))
+    key_hash: Mapped[str] = mapped_column(sa.String(64))
+    key: Mapped[str] = mapped_column(sa.Text)
+    value: Mapped[dict[str, Any]]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

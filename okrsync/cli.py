@@ -22,11 +22,13 @@ from mapping import schema
 from mapping.loader import LoadedConfig, load_config, resolve_config_path
 from mapping.problems import ConfigError, Problem
 from okr_store import checkins, db, definitions
+from okr_store.url import resolve_store_url, store_url_for
 from okr_store.models import utcnow
 from okr_store.progress import build_progress
 from okr_store.scoring import Thresholds
+from okrsync.prefect_env import quiet_prefect, silence_shutdown
+from okrsync.render_run import live_progress, render_run
 from okrsync.render_text import render_progress
-from okrsync.settings import resolve_store_url
 
 app = typer.Typer(
     help="Keep OKR key results current from Jira, GitHub and Google Sheets.",
@@ -73,12 +75,8 @@ def _load(config: Path | None, check_env: bool = False) -> LoadedConfig:
 
 
 def _open_store(loaded: LoadedConfig | None, store: str | None) -> sa.Engine:
-    from_file = loaded.config.store if loaded else None
-    base_dir = None
-    if loaded:
-        base_dir = loaded.file_of(("store",)).parent if from_file else loaded.files[0].parent
     try:
-        url = resolve_store_url(store, os.environ, from_file, base_dir)
+        url = store_url_for(loaded, store, os.environ) if loaded else resolve_store_url(store, os.environ, None, None)
     except (ValueError, KeyError) as error:
         fail(f"store: {error}")
     return db.create_store_engine(url)
@@ -232,6 +230,40 @@ def report(
             render_progress(progress, Console(file=handle, width=REPORT_WIDTH, no_color=True, highlight=False))
     else:
         render_progress(progress, out)
+
+
+@app.command()
+def sync(
+    config: ConfigOption = None,
+    store: StoreOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Fetch and evaluate; write nothing to the store or any tool.")] = False,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Sync only this KR (repeatable); formulas bring the KRs they name.")] = None,
+    no_publish: Annotated[bool, typer.Option("--no-publish", help="Do not publish progress to the tools.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run document (docs/sync-json.md) as JSON.")] = False,
+) -> None:
+    """Fetch every KR's metric, store the values with their provenance, publish what changed."""
+    loaded = _load(config, check_env=False)
+    unknown = sorted(set(only or ()) - {kr.id for _, kr in loaded.config.key_results()})
+    if unknown:
+        fail(f"--only names no key result: {', '.join(unknown)}")
+    engine = _store_in_step(loaded, store) if not dry_run else _open_store(loaded, store)
+    url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    quiet_prefect()
+    from flows.sync import BOARD, sync_flow
+
+    with live_progress(BOARD, enabled=not as_json and err.is_terminal, console=err):
+        document = sync_flow(
+            config_path=str(resolve_config_path(config)), store_url=url, dry_run=dry_run,
+            only=list(only) if only else None, publish=not no_publish,
+        )
+    if as_json:
+        print(json.dumps(document, indent=2, default=str))
+    else:
+        render_run(document, out)
+    code = {"success": 0, "partial": 1}.get(document["status"], 2)
+    silence_shutdown()
+    raise typer.Exit(code)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from mapping.loader import LoadedConfig
 from mapping.secrets import expand_env
 
 DEFAULT_STORE = "sqlite:///okrsync.db"
@@ -42,3 +43,10 @@ def _relative_to(url: str, base_dir: Path | None) -> str:
     if Path(parsed.database).is_absolute():
         return url
     return parsed.set(database=str(base_dir / parsed.database)).render_as_string(hide_password=False)
+
+
+def store_url_for(loaded: LoadedConfig, option: str | None, environ: Mapping[str, str]) -> str:
+    """The store URL of a loaded configuration (see :func:`resolve_store_url`)."""
+    from_file = loaded.config.store
+    base_dir = loaded.file_of(("store",)).parent if from_file else loaded.files[0].parent
+    return resolve_store_url(option, environ, from_file, base_dir)

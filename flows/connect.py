@@ -1,0 +1,97 @@
+"""Build each source's connector from the configuration, with its secrets resolved.
+
+Secrets come from `${ENV}` references or Prefect Secret blocks (`{secret: jira-token}`); a missing
+one makes that source fail as `auth` with a message naming the variable or block, never its value.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from connectors.errors import AuthError, ConnectorError
+from connectors.github import GitHubConnector
+from connectors.jira import JiraConnector
+from connectors.retry import RetryPolicy
+from connectors.sheets import SheetsConnector
+from mapping import schema
+from mapping.secrets import MissingVariable, expand_env
+
+Connector = JiraConnector | GitHubConnector | SheetsConnector
+
+
+@dataclass(frozen=True)
+class SourceLimits:
+    """How hard okrsync may press a source: requests in flight and requests per second."""
+
+    concurrency: int
+    per_second: float
+
+
+# The vendors' documented guidance as defaults: GitHub asks for serial requests (secondary limits)
+# and 30 searches a minute (the connector also follows its rate-limit headers); Sheets allows 60
+# reads a minute per user; Jira Cloud's cost-based limits suit a few parallel requests.
+DEFAULT_LIMITS = {
+    "jira": SourceLimits(concurrency=4, per_second=10.0),
+    "github": SourceLimits(concurrency=1, per_second=0.5),
+    "google_sheets": SourceLimits(concurrency=2, per_second=1.0),
+}
+
+
+def source_limits(source: Any) -> SourceLimits:
+    default = DEFAULT_LIMITS[source.type]
+    limits = getattr(source, "limits", None)
+    if limits is None:
+        return default
+    return SourceLimits(limits.concurrency or default.concurrency, limits.per_second or default.per_second)
+
+
+def resolve_secret(reference: str | schema.SecretBlock, environ: Mapping[str, str]) -> str:
+    """The value behind `${VAR}` or `{secret: block}`; AuthError naming the reference if missing."""
+    if isinstance(reference, schema.SecretBlock):
+        try:
+            from prefect.blocks.system import Secret
+
+            return str(Secret.load(reference.secret).get())
+        except Exception:  # noqa: BLE001 - any failure to load is the same problem for the user
+            raise AuthError(f"cannot load the Prefect Secret block {reference.secret!r}",
+                            hint=f"create it: prefect block create secret, named {reference.secret}") from None
+    try:
+        return expand_env(reference, environ)
+    except MissingVariable as error:
+        raise AuthError(str(error), hint=f"set {error.name}") from None
+
+
+def build_connector(source: Any, environ: Mapping[str, str] | None = None, retry: RetryPolicy = RetryPolicy(),
+                    cache: dict[str, dict[str, Any]] | None = None) -> Connector:
+    """The connector for one source of the configuration."""
+    environ = os.environ if environ is None else environ
+    if isinstance(source, schema.JiraSource):
+        email = expand_env(source.email, environ) if source.email else None
+        return JiraConnector(source.url, resolve_secret(source.token, environ), email, retry=retry,
+                             credential_hint=_hint(source.token, "the Jira API token"))
+    if isinstance(source, schema.GitHubSource):
+        return GitHubConnector(source.url, resolve_secret(source.token, environ), retry=retry, cache=cache,
+                               credential_hint=_hint(source.token, "the GitHub token"))
+    credentials = resolve_secret(source.credentials, environ)
+    return SheetsConnector(source.spreadsheet, credentials, source.url, retry=retry,
+                           credential_hint=_hint(source.credentials, "the service-account file"))
+
+
+def try_build(source: Any, environ: Mapping[str, str] | None = None, retry: RetryPolicy = RetryPolicy(),
+              cache: dict[str, dict[str, Any]] | None = None) -> Connector | ConnectorError:
+    try:
+        return build_connector(source, environ, retry, cache)
+    except MissingVariable as error:
+        return AuthError(str(error), hint=f"set {error.name}")
+    except ConnectorError as error:
+        return error
+
+
+def _hint(reference: str | schema.SecretBlock, what: str) -> str:
+    if isinstance(reference, schema.SecretBlock):
+        return f"check {what} in the Prefect Secret block {reference.secret!r}"
+    variables = ", ".join(reference.strip("${}").split("}${"))
+    return f"check {what} in {variables}"
