@@ -47,15 +47,18 @@ BOARD = ProgressBoard()  # the command line reads it for live progress
 @flow(name="okrsync-sync", task_runner=ThreadPoolTaskRunner(max_workers=16), log_prints=False, validate_parameters=False)
 def sync_flow(
     config_path: str = "okrsync.yaml",
-    store_url: str | None = None,
     dry_run: bool = False,
     only: list[str] | None = None,
     publish: bool = True,
     trigger: str = "manual",
 ) -> dict[str, Any]:
-    """Sync every KR of the configuration (or `only` these) and return the run document."""
+    """Sync every KR of the configuration (or `only` these) and return the run document.
+
+    The store is found as everywhere else (OKRSYNC_STORE, else the file's `store:`); it is never a
+    parameter, so a password in its URL never reaches Prefect's records.
+    """
     loaded = load_config(Path(config_path), os.environ)
-    engine = db.create_store_engine(store_url_for(loaded, store_url, os.environ))
+    engine = db.create_store_engine(store_url_for(loaded, None, os.environ))
     try:
         if dry_run:  # a store without okrsync's schema reads as empty; nothing is created
             readable = db.current_revision(engine) == db.head_revision()

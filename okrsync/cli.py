@@ -246,15 +246,15 @@ def sync(
     unknown = sorted(set(only or ()) - {kr.id for _, kr in loaded.config.key_results()})
     if unknown:
         fail(f"--only names no key result: {', '.join(unknown)}")
-    engine = _store_in_step(loaded, store) if not dry_run else _open_store(loaded, store)
-    url = engine.url.render_as_string(hide_password=False)
-    engine.dispose()
+    if not dry_run:
+        _store_in_step(loaded, store).dispose()
+    _store_to_environment(store)
     quiet_prefect()
     from flows.sync import BOARD, sync_flow
 
     with live_progress(BOARD, enabled=not as_json and err.is_terminal, console=err):
         document = sync_flow(
-            config_path=str(resolve_config_path(config)), store_url=url, dry_run=dry_run,
+            config_path=str(resolve_config_path(config)), dry_run=dry_run,
             only=list(only) if only else None, publish=not no_publish,
         )
     if as_json:
@@ -264,6 +264,39 @@ def sync(
     code = {"success": 0, "partial": 1}.get(document["status"], 2)
     silence_shutdown()
     raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    store: StoreOption = None,
+    sync_cron: Annotated[str, typer.Option(help="When to sync (cron, UTC).")] = "0 * * * *",
+    report_cron: Annotated[str, typer.Option(help="When to report (cron, UTC).")] = "0 7 * * *",
+) -> None:
+    """Run the sync and report schedules in this process (one machine, nothing else installed)."""
+    loaded = _load(config)
+    _store_in_step(loaded, store).dispose()
+    _store_to_environment(store)
+    quiet_prefect()
+    from prefect import serve as serve_deployments
+
+    from flows.report import report_flow
+    from flows.sync import sync_flow
+
+    path = str(resolve_config_path(config).resolve())
+    err.print(f"serving okrsync-sync ({sync_cron}) and okrsync-report ({report_cron}) for {path}; Ctrl-C stops")
+    serve_deployments(
+        sync_flow.to_deployment(name="okrsync-sync", cron=sync_cron, parameters={"config_path": path, "trigger": "schedule"}),
+        report_flow.to_deployment(name="okrsync-report", cron=report_cron, parameters={"config_path": path}),
+        print_starting_message=False,
+    )
+
+
+def _store_to_environment(store: str | None) -> None:
+    """Hand --store to the flows through OKRSYNC_STORE (it outranks the file as --store does), so
+    the URL and any password in it never become a flow-run parameter that Prefect records."""
+    if store:
+        os.environ["OKRSYNC_STORE"] = store
 
 
 def main() -> None:
