@@ -4,6 +4,18 @@ from __future__ import annotations
 
 import os
 import uuid
+
+# Prefect offline and quiet, with its home inside the project (set before anything imports Prefect).
+_PREFECT_HOME = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".prefect-test")
+for _name, _value in {
+    "PREFECT_HOME": _PREFECT_HOME,
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+}.items():
+    os.environ.setdefault(_name, _value)
+
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,3 +104,12 @@ def design_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for name, value in DESIGN_ENV.items():
         monkeypatch.setenv(name, value)
     return DESIGN_ENV
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect server for the whole session (it takes 10-25 s to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
