@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from connectors.errors import ConnectorError
 from connectors.github import GitHubConnector
 from connectors.jira import JiraConnector
-from connectors.publishing import ProgressUpdate, content_hash, render_github, render_jira, sheet_hash, sheet_row
+from connectors.publishing import STATUS_LABEL, ProgressUpdate, content_hash, render_github, render_jira, sheet_hash, sheet_row
 from connectors.sheets import SheetsConnector
 from flows.connect import Connector
 from mapping import schema
@@ -53,9 +53,7 @@ def publish_changes(
     config: schema.Config,
     outcomes: list[KROutcome],
     connectors: Mapping[str, Connector | ConnectorError],
-    engine: sa.Engine,
-    cycle_id: int | None,
-    run_id: int | None,
+    book: PublicationBook,
     pace: float,
     dry_run: bool,
     now: dt.datetime,
@@ -74,7 +72,8 @@ def publish_changes(
             key = target_key(target)
             connector = connectors.get(target.to)
             body_hash = _hash_for(connector, update)
-            if _unchanged(engine, cycle_id, kr.id, key, body_hash):
+            last = book.last(kr.id, key)
+            if last is not None and last[1] == body_hash:
                 results.append(PublishResult(kr.id, key, "unchanged"))
             elif dry_run:
                 results.append(PublishResult(kr.id, key, "would_publish", _preview(connector, update)))
@@ -83,11 +82,11 @@ def publish_changes(
             elif isinstance(connector, SheetsConnector):
                 sheet_batches[target.to].append((kr.id, target, update, body_hash))
             else:
-                results.append(_publish_comment(connector, engine, cycle_id, run_id, kr.id, target, update, body_hash))
+                results.append(_publish_comment(connector, book, kr.id, target, update, body_hash))
     for source, batch in sheet_batches.items():
         connector = connectors[source]
         assert isinstance(connector, SheetsConnector)
-        results.extend(_publish_sheet(connector, engine, cycle_id, run_id, batch, now))
+        results.extend(_publish_sheet(connector, book, batch, now))
     return results
 
 
@@ -100,55 +99,52 @@ def _hash_for(connector: Connector | ConnectorError | None, update: ProgressUpda
 
 
 def _preview(connector: Connector | ConnectorError | None, update: ProgressUpdate) -> str:
+    """One line of what would be written."""
     if isinstance(connector, SheetsConnector):
         return repr(sheet_row(update, "<now>"))
-    first_line = (render_github(update) if isinstance(connector, GitHubConnector) else render_jira(update)).splitlines()[1 if isinstance(connector, GitHubConnector) else 0]
-    return first_line
+    return f"{update.kr_id}: {update.value:g} ({STATUS_LABEL[update.status]})" if update.value is not None else update.kr_id
 
 
-def _unchanged(engine: sa.Engine, cycle_id: int | None, kr_key: str, target: str, body_hash: str) -> bool:
-    if cycle_id is None:
-        return False
-    with db.transaction(engine) as session:
-        kr = runs.key_results_by_key(session, cycle_id).get(kr_key)
-        last = runs.publication(session, kr.id, target) if kr else None
-        return last is not None and last.content_hash == body_hash
+class PublicationBook:
+    """What the store says was last published for each KR and target (nothing, without a store)."""
+
+    def __init__(self, engine: sa.Engine | None, cycle_id: int | None, run_id: int | None):
+        self._engine, self._cycle_id, self._run_id = engine, cycle_id, run_id
+
+    def last(self, kr_key: str, target: str) -> tuple[str | None, str] | None:
+        """(external reference, content hash) of the last publication, if any."""
+        if self._engine is None or self._cycle_id is None:
+            return None
+        with db.transaction(self._engine) as session:
+            kr = runs.key_results_by_key(session, self._cycle_id).get(kr_key)
+            row = runs.publication(session, kr.id, target) if kr else None
+            return (row.external_ref, row.content_hash) if row else None
+
+    def remember(self, kr_key: str, target: str, external_ref: str | None, body_hash: str) -> None:
+        """Record a publication as soon as it is written (a crash later loses nothing)."""
+        if self._engine is None or self._cycle_id is None:
+            return
+        with db.transaction(self._engine) as session:
+            kr = runs.key_results_by_key(session, self._cycle_id)[kr_key]
+            runs.record_publication(session, kr.id, target, external_ref, body_hash, self._run_id)
 
 
-def _remember(engine: sa.Engine, cycle_id: int | None, run_id: int | None, kr_key: str, target: str,
-              external_ref: str | None, body_hash: str) -> None:
-    if cycle_id is None:
-        return
-    with db.transaction(engine) as session:
-        kr = runs.key_results_by_key(session, cycle_id)[kr_key]
-        runs.record_publication(session, kr.id, target, external_ref, body_hash, run_id)
-
-
-def _last_ref(engine: sa.Engine, cycle_id: int | None, kr_key: str, target: str) -> str | None:
-    if cycle_id is None:
-        return None
-    with db.transaction(engine) as session:
-        kr = runs.key_results_by_key(session, cycle_id).get(kr_key)
-        last = runs.publication(session, kr.id, target) if kr else None
-        return last.external_ref if last else None
-
-
-def _publish_comment(connector: JiraConnector | GitHubConnector, engine: sa.Engine, cycle_id: int | None,
-                     run_id: int | None, kr_key: str, target: schema.PublishTarget, update: ProgressUpdate,
-                     body_hash: str) -> PublishResult:
+def _publish_comment(connector: JiraConnector | GitHubConnector, book: PublicationBook, kr_key: str,
+                     target: schema.PublishTarget, update: ProgressUpdate, body_hash: str) -> PublishResult:
     key = target_key(target)
     render: Callable[[ProgressUpdate], str] = render_github if isinstance(connector, GitHubConnector) else render_jira
+    last = book.last(kr_key, key)
     try:
-        comment_id, written = connector.upsert_comment(str(target.issue), update.marker, render(update), _last_ref(engine, cycle_id, kr_key, key))
+        comment_id, written = connector.upsert_comment(str(target.issue), update.marker, render(update), last[0] if last else None)
         if isinstance(connector, JiraConnector) and target.field and update.value is not None:
             connector.set_number_field(str(target.issue), target.field, update.value)
     except ConnectorError as error:
         return PublishResult(kr_key, key, "failed", f"{error.error_class}: {error}")
-    _remember(engine, cycle_id, run_id, kr_key, key, comment_id, body_hash)
+    book.remember(kr_key, key, comment_id, body_hash)
     return PublishResult(kr_key, key, "created_or_updated" if written else "unchanged")
 
 
-def _publish_sheet(connector: SheetsConnector, engine: sa.Engine, cycle_id: int | None, run_id: int | None,
+def _publish_sheet(connector: SheetsConnector, book: PublicationBook,
                    batch: list[tuple[str, schema.PublishTarget, ProgressUpdate, str]], now: dt.datetime) -> list[PublishResult]:
     stamp = now.strftime("%Y-%m-%d %H:%M UTC")
     try:
@@ -156,5 +152,5 @@ def _publish_sheet(connector: SheetsConnector, engine: sa.Engine, cycle_id: int 
     except ConnectorError as error:
         return [PublishResult(kr, target_key(target), "failed", f"{error.error_class}: {error}") for kr, target, _, _ in batch]
     for kr, target, _, body_hash in batch:
-        _remember(engine, cycle_id, run_id, kr, target_key(target), str(target.range), body_hash)
+        book.remember(kr, target_key(target), str(target.range), body_hash)
     return [PublishResult(kr, target_key(target), "created_or_updated") for kr, target, _, _ in batch]

@@ -26,7 +26,7 @@ from flows import fetching
 from flows.connect import Connector, source_limits, try_build
 from flows.evaluate import evaluate_plan
 from flows.progress import ProgressBoard
-from flows.publish import PublishResult, publish_changes
+from flows.publish import PublicationBook, PublishResult, publish_changes
 from flows.run_report import RunDocument, attach_artifacts, build_document
 from flows.throttle import Throttle
 from mapping import schema
@@ -127,7 +127,8 @@ def _sync(loaded: LoadedConfig, engine: sa.Engine | None, *, dry_run: bool, only
     if publish:
         BOARD.stage = "publishing"
         pace = scoring.expected_pace(config.cycle.start, config.cycle.end, config.cycle.timezone, finished)
-        published = publish_changes(config, outcomes, connectors, engine, cycle_id, run_id, pace, dry_run, finished)
+        book = PublicationBook(engine, cycle_id, run_id)
+        published = publish_changes(config, outcomes, connectors, book, pace, dry_run, finished)
         if any(p.action == "failed" for p in published) and status == "success":
             record.status = "partial"
     BOARD.stage = "done"

@@ -50,7 +50,8 @@ def render_run(document: dict[str, Any], console: Console) -> None:
         table.add_column(column, overflow="fold")
     for kr in document["key_results"]:
         change = f"{value_with_unit(kr['old_value'], kr['unit'])} → {value_with_unit(kr['new_value'], kr['unit'])}"
-        note = f"{kr['error_class']}: {kr['message']} (last good value kept, stale)" if kr["outcome"] == "failed" else ""
+        kept = "last good value kept, stale" if kr["old_value"] is not None else "no value yet"
+        note = f"{kr['error_class']}: {kr['message']} ({kept})" if kr["outcome"] == "failed" else ""
         table.add_row(
             escape(kr["id"]), escape(change), percent(kr["progress"]),
             Text(STATUS_LABEL[kr["status"]], style=STATUS_STYLE[kr["status"]]), Text(note, style="red"),
