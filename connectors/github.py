@@ -80,6 +80,13 @@ class GitHubConnector:
         self._lock = threading.Lock()
         self._checked = False
 
+    @property
+    def search_remaining(self) -> int | None:
+        """Search requests GitHub said are left in the current minute, when it has said."""
+        with self._lock:
+            budget = self._budget.get("search")
+        return budget[0] if budget else None
+
     # --- reading -------------------------------------------------------------------------------
 
     def check(self) -> dict[str, Any]:
@@ -271,6 +278,7 @@ def _error_message(text: str) -> tuple[str, str]:
         body = {}
     if not isinstance(body, dict):
         body = {}
-    message = str(body.get("message") or " ".join(text.split())[:200] or "no message")
+    plain = "(an HTML page)" if text.lstrip().startswith("<") else " ".join(text.split())[:200]  # a proxy's error page
+    message = str(body.get("message") or plain or "no message")
     details = "; ".join(str(e.get("message") or e) for e in body.get("errors") or [] if e)
     return message, details

@@ -16,7 +16,8 @@ from flows.connect import Connector
 from flows.publish import PublishResult, progress_update
 from mapping import schema
 from mapping.display import percent, value_with_unit
-from mapping.plan import SyncPlan
+from connectors.reading import Reading
+from mapping.plan import SourceQuery, SyncPlan
 from okr_store import scoring
 from okr_store.runs import KROutcome, RunRecord
 
@@ -45,7 +46,11 @@ class SourceLine:
     type: str
     requests: int
     not_modified: int = 0  # GitHub GETs answered 304 (no rate limit spent)
-    error: str | None = None
+    ok: int = 0  # queries answered
+    failed: int = 0
+    error_class: str | None = None
+    error: str | None = None  # the source-wide problem, or the first failed query's
+    rate_remaining: int | None = None
 
 
 @dataclass
@@ -88,14 +93,30 @@ def build_document(config: schema.Config, record: RunRecord, run_id: int | None,
             error_class=outcome.error_class, message=outcome.message, source=outcome.source, query=outcome.query,
             requests=outcome.requests, evidence=outcome.evidence,
         ))
-    sources = []
-    for name, connector in connectors.items():
-        error = str(connector) if isinstance(connector, ConnectorError) else None
-        hits = connector.conditional_hits if isinstance(connector, GitHubConnector) else 0
-        sources.append(SourceLine(name, config.sources[name].type, record.requests.get(name, 0), hits, error))
+    sources = [SourceLine(name=name, **summary) for name, summary in record.sources.items()]
     seconds = (record.finished_at - record.started_at).total_seconds()
     return RunDocument(run_id, record.status, dry_run, record.trigger, record.started_at.isoformat(),
                        record.finished_at.isoformat(), round(seconds, 3), lines, sources, published)
+
+
+def summarize_sources(config: schema.Config, plan: SyncPlan, connectors: Mapping[str, Connector | ConnectorError],
+                      fetched: Mapping[SourceQuery, Reading | ConnectorError]) -> dict[str, dict[str, Any]]:
+    """Per source: requests spent, 304 answers, queries ok/failed and the error, for the run record."""
+    summaries = {}
+    for name, connector in connectors.items():
+        results = [fetched[q] for q in plan.queries if q.source == name and q in fetched]
+        errors = [r for r in results if isinstance(r, ConnectorError)]
+        first = connector if isinstance(connector, ConnectorError) else (errors[0] if errors else None)
+        live = not isinstance(connector, ConnectorError)
+        summaries[name] = {
+            "type": config.sources[name].type,
+            "requests": connector.counter.total if live else 0,
+            "not_modified": connector.conditional_hits if isinstance(connector, GitHubConnector) else 0,
+            "ok": len(results) - len(errors), "failed": len(errors),
+            "error_class": first.error_class if first else None, "error": str(first) if first else None,
+            "rate_remaining": connector.search_remaining if isinstance(connector, GitHubConnector) else None,
+        }
+    return summaries
 
 
 def markdown_summary(document: RunDocument) -> str:

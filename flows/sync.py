@@ -27,7 +27,7 @@ from flows.connect import Connector, source_limits, try_build
 from flows.evaluate import evaluate_plan
 from flows.progress import ProgressBoard
 from flows.publish import PublicationBook, PublishResult, publish_changes
-from flows.run_report import RunDocument, attach_artifacts, build_document
+from flows.run_report import RunDocument, attach_artifacts, build_document, summarize_sources
 from flows.throttle import Throttle
 from mapping import schema
 from mapping.checks import used_sources
@@ -110,9 +110,9 @@ def _sync(loaded: LoadedConfig, engine: sa.Engine | None, *, dry_run: bool, only
     fetched = _fetch(plan, connectors, facts, config)
     outcomes = evaluate_plan(config, plan, fetched, stored, render)
     finished = utcnow()
-    requests = {name: c.counter.total for name, c in connectors.items() if not isinstance(c, ConnectorError)}
     status = _status(outcomes)
-    record = RunRecord(trigger, started, finished, status, _config_hash(loaded), requests)
+    sources = summarize_sources(config, plan, connectors, fetched)
+    record = RunRecord(trigger, started, finished, status, _config_hash(loaded), sources)
 
     run_id = None
     if not dry_run and cycle_id is not None:

@@ -107,7 +107,8 @@ class SyncRun(Base):
     status: Mapped[str] = mapped_column(sa.String(20), default="running")  # running|success|partial|failed
     trigger: Mapped[str] = mapped_column(sa.String(50), default="manual")
     config_hash: Mapped[str | None] = mapped_column(sa.String(64))
-    requests: Mapped[dict[str, Any] | None]  # HTTP requests spent, per source
+    # per source: requests spent, 304 answers, KRs ok/failed, the last error class and message
+    requests: Mapped[dict[str, Any] | None]
     error: Mapped[str | None] = mapped_column(sa.Text)
 
 

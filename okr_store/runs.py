@@ -39,7 +39,8 @@ class RunRecord:
     finished_at: dt.datetime
     status: str  # success | partial | failed
     config_hash: str | None
-    requests: dict[str, int] = field(default_factory=dict)
+    # per source: {"type", "requests", "not_modified", "ok", "failed", "error_class", "error", "rate_remaining"}
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     error: str | None = None
 
 
@@ -47,7 +48,7 @@ def record_run(session: Session, cycle_id: int, run: RunRecord, outcomes: list[K
     """Append the run, each KR's new measurement and each outcome; a failed KR keeps its last value."""
     row = models.SyncRun(
         started_at=run.started_at, finished_at=run.finished_at, status=run.status, trigger=run.trigger,
-        config_hash=run.config_hash, requests=run.requests, error=run.error,
+        config_hash=run.config_hash, requests=run.sources, error=run.error,
     )
     session.add(row)
     session.flush()
