@@ -59,7 +59,7 @@ def publish_changes(
     now: dt.datetime,
 ) -> list[PublishResult]:
     """Publish every KR of the run that has a fresh value and whose content changed."""
-    thresholds = scoring.Thresholds(**config.scoring.model_dump())
+    thresholds = scoring.Thresholds.of(config.scoring)
     owners = {kr.id: (objective, kr) for objective, kr in config.key_results()}
     results: list[PublishResult] = []
     sheet_batches: dict[str, list[tuple[str, schema.PublishTarget, ProgressUpdate, str]]] = defaultdict(list)

@@ -45,7 +45,7 @@ def report_flow(config_path: str = "okrsync.yaml") -> str:
         db.ensure_current(engine)
         with db.transaction(engine) as session:
             report = build_progress(session, loaded.config.cycle.name, utcnow(),
-                                    scoring.Thresholds(**loaded.config.scoring.model_dump()))
+                                    scoring.Thresholds.of(loaded.config.scoring))
     finally:
         engine.dispose()
     markdown = progress_markdown(report)

@@ -79,7 +79,7 @@ class RunDocument:
 def build_document(config: schema.Config, record: RunRecord, run_id: int | None, dry_run: bool, plan: SyncPlan,
                    outcomes: list[KROutcome], stored: Mapping[str, float], published: list[PublishResult],
                    connectors: Mapping[str, Connector | ConnectorError]) -> RunDocument:
-    thresholds = scoring.Thresholds(**config.scoring.model_dump())
+    thresholds = scoring.Thresholds.of(config.scoring)
     pace = scoring.expected_pace(config.cycle.start, config.cycle.end, config.cycle.timezone, record.finished_at)
     owners = {kr.id: (objective, kr) for objective, kr in config.key_results()}
     lines = []

@@ -107,6 +107,9 @@ class Scoring(Strict):
     at_risk: Annotated[float, Field(ge=0, le=1)] = 0.75
     aspirational_target: Annotated[float, Field(gt=0, le=1)] = 0.7
     milestone_at_risk_after: Annotated[float, Field(ge=0, le=1)] = 0.75
+    stale_after_hours: Annotated[float, Field(gt=0)] = Field(
+        default=2.0, description="A synced value older than this is stale (default: twice the hourly schedule)."
+    )
 
 
 # --- sources -------------------------------------------------------------------------------------

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from okr_store import models, scoring
+from okr_store.latest import latest_per_kr, to_jsonable
 from okr_store.scoring import Status, Thresholds
-
-_Row = TypeVar("_Row", models.Measurement, models.CheckIn)
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ class ProgressReport:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data (dates as ISO 8601 strings); docs/report-json.md documents it."""
-        return _jsonable(asdict(self))
+        return to_jsonable(asdict(self))
 
 
 def build_progress(session: Session, cycle_name: str, at: dt.datetime, thresholds: Thresholds = Thresholds()) -> ProgressReport:
@@ -69,20 +68,22 @@ def build_progress(session: Session, cycle_name: str, at: dt.datetime, threshold
     if cycle is None:
         raise LookupError(f"no cycle {cycle_name!r} in the store")
     pace = scoring.expected_pace(cycle.start_date, cycle.end_date, cycle.timezone, at)
-    latest = _latest(session, models.Measurement, models.Measurement.measured_at, cycle.id, at)
-    checkins = _latest(session, models.CheckIn, models.CheckIn.created_at, cycle.id, at)
     objectives = session.scalars(
         sa.select(models.Objective)
         .where(models.Objective.cycle_id == cycle.id, models.Objective.archived_at.is_(None))
         .order_by(models.Objective.position)
     ).all()
     krs_by_objective: dict[int, list[models.KeyResult]] = {}
-    for kr in session.scalars(
+    krs = session.scalars(
         sa.select(models.KeyResult)
         .where(models.KeyResult.cycle_id == cycle.id, models.KeyResult.archived_at.is_(None))
         .order_by(models.KeyResult.position)
-    ):
+    ).all()
+    for kr in krs:
         krs_by_objective.setdefault(kr.objective_id, []).append(kr)
+    ids = [kr.id for kr in krs]
+    latest = latest_per_kr(session, models.Measurement, models.Measurement.measured_at, ids, until=at)
+    checkins = latest_per_kr(session, models.CheckIn, models.CheckIn.created_at, ids, until=at)
     scored = [
         _score_objective(objective, krs_by_objective.get(objective.id, []), latest, checkins, pace, thresholds)
         for objective in objectives
@@ -116,26 +117,3 @@ def _score_kr(kr: models.KeyResult, kind: str, measurement, checkin, pace: float
         confidence=checkin.confidence if checkin else None,
         note=checkin.note if checkin else None,
     )
-
-
-def _latest(session: Session, model: type[_Row], time_column: sa.ColumnElement, cycle_id: int, at: dt.datetime) -> dict[int, _Row]:
-    """The newest row of `model` for each KR of the cycle, as of `at` (one query, no full history load)."""
-    rank = sa.func.row_number().over(partition_by=model.key_result_id, order_by=(time_column.desc(), model.id.desc()))
-    ranked = (
-        sa.select(model.id, rank.label("rank"))
-        .join(models.KeyResult, models.KeyResult.id == model.key_result_id)
-        .where(models.KeyResult.cycle_id == cycle_id, time_column <= at)
-        .subquery()
-    )
-    rows = session.scalars(sa.select(model).join(ranked, ranked.c.id == model.id).where(ranked.c.rank == 1))
-    return {row.key_result_id: row for row in rows}
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return value

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -24,6 +24,11 @@ class Thresholds:
     at_risk: float = 0.75
     aspirational_target: float = 0.7  # an aspirational KR that ends at 0.7 has succeeded
     milestone_at_risk_after: float = 0.75  # an unreached milestone is at risk past this share of the cycle
+
+    @classmethod
+    def of(cls, settings: object) -> Thresholds:
+        """The thresholds of a configuration's `scoring:` section."""
+        return cls(**{f.name: getattr(settings, f.name) for f in fields(cls)})
 
 
 def progress(direction: str, start: float, target: float, value: float) -> float:

@@ -6,6 +6,7 @@ With `--json` (or `--format json`) stdout holds exactly one JSON document; messa
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -26,8 +27,10 @@ from okr_store.url import resolve_store_url, store_url_for
 from okr_store.models import utcnow
 from okr_store.progress import build_progress
 from okr_store.scoring import Thresholds
+from okr_store.status import build_status
 from okrsync.prefect_env import quiet_prefect, silence_shutdown
 from okrsync.render_run import live_progress, render_run
+from okrsync.render_status import render_status
 from okrsync.render_text import render_progress
 
 app = typer.Typer(
@@ -103,7 +106,7 @@ class ReportFormat(str, Enum):
 
 
 def _thresholds(config: schema.Config) -> Thresholds:
-    return Thresholds(**config.scoring.model_dump())
+    return Thresholds.of(config.scoring)
 
 
 @app.command()
@@ -264,6 +267,24 @@ def sync(
     code = {"success": 0, "partial": 1}.get(document["status"], 2)
     silence_shutdown()
     raise typer.Exit(code)
+
+
+@app.command()
+def status(
+    config: ConfigOption = None,
+    store: StoreOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status report as one JSON document.")] = False,
+) -> None:
+    """The last runs, each source's health, and every KR that is failing, stale or never measured."""
+    loaded = _load(config)
+    engine = _store_in_step(loaded, store)
+    stale_after = dt.timedelta(hours=loaded.config.scoring.stale_after_hours)
+    with db.transaction(engine) as session:
+        report = build_status(session, loaded.config.cycle.name, utcnow(), stale_after)
+    if as_json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        render_status(report, out)
 
 
 @app.command()
