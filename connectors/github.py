@@ -33,6 +33,7 @@ from connectors.errors import (
     RateLimitedError,
     UnavailableError,
 )
+from connectors.publishing import holds_marker
 from connectors.reading import DEFAULT_EVIDENCE_CAP, Evidence, Reading, timed_reading
 from connectors.retry import RetryPolicy, call_with_retries, retry_after_seconds
 
@@ -136,16 +137,34 @@ class GitHubConnector:
                 current = self._request("GET", f"/repos/{repo}/issues/comments/{comment_id}", conditional=False).data
             except NotFoundError:
                 current = None
-        if current is None or marker not in str(current.get("body", "")):
-            comments = self._pages(f"/repos/{repo}/issues/{number}/comments", {"per_page": 100}, conditional=False)
-            current = next((c for c in comments if marker in str(c.get("body", ""))), None)
+        if current is None or not holds_marker(current.get("body"), marker):
+            current = self._find_comment(repo, number, marker)
         if current is None:
-            created = self._request("POST", f"/repos/{repo}/issues/{number}/comments", body={"body": body}).data
+            created = self._create_comment(repo, number, marker, body)
             return str(created["id"]), True
         if current.get("body") == body:
             return str(current["id"]), False
         self._request("PATCH", f"/repos/{repo}/issues/comments/{current['id']}", body={"body": body})
         return str(current["id"]), True
+
+    def _find_comment(self, repo: str, number: str, marker: str) -> dict[str, Any] | None:
+        comments = self._pages(f"/repos/{repo}/issues/{number}/comments", {"per_page": 100}, conditional=False)
+        return next((c for c in comments if holds_marker(c.get("body"), marker)), None)
+
+    def _create_comment(self, repo: str, number: str, marker: str, body: str) -> Any:
+        """POST the comment. A POST that failed (a timeout, a 5xx) may still have created it, so before
+        sending it again the comment is looked for by its marker: a retry never adds a second one."""
+        tries = 0
+
+        def create() -> Any:
+            nonlocal tries
+            tries += 1
+            if tries > 1 and (found := self._find_comment(repo, number, marker)) is not None:
+                return found
+            path = f"/repos/{repo}/issues/{number}/comments"
+            return self._attempt("POST", path, None, {"body": body}, "core", False).data
+
+        return call_with_retries(create, self._retry, self._sleep)
 
     # --- HTTP ----------------------------------------------------------------------------------
 

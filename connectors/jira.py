@@ -33,6 +33,7 @@ from connectors.errors import (
     RateLimitedError,
     UnavailableError,
 )
+from connectors.publishing import holds_marker
 from connectors.reading import DEFAULT_EVIDENCE_CAP, Evidence, Reading, timed_reading
 from connectors.retry import RetryPolicy, call_with_retries, retry_after_seconds
 
@@ -206,7 +207,7 @@ class JiraConnector:
             answer = self._get(f"/rest/api/2/issue/{issue_key}/comment", {"startAt": start, "maxResults": 100})
             comments = answer.get("comments", [])
             for comment in comments:
-                if marker in str(comment.get("body", "")):
+                if holds_marker(comment.get("body"), marker):
                     return comment
             start += len(comments)
             if not comments or start >= int(answer.get("total", start)):
@@ -225,15 +226,29 @@ class JiraConnector:
                 current = self._get(f"/rest/api/2/issue/{issue_key}/comment/{comment_id}")
             except NotFoundError:
                 current = None
-        if current is None or marker not in str(current.get("body", "")):
+        if current is None or not holds_marker(current.get("body"), marker):
             current = self.find_comment(issue_key, marker)
         if current is None:
-            created = self._send("POST", f"/rest/api/2/issue/{issue_key}/comment", body={"body": body})
+            created = self._create_comment(issue_key, marker, body)
             return str(created["id"]), True
         if current.get("body") == body:
             return str(current["id"]), False
         self._send("PUT", f"/rest/api/2/issue/{issue_key}/comment/{current['id']}", body={"body": body})
         return str(current["id"]), True
+
+    def _create_comment(self, issue_key: str, marker: str, body: str) -> Any:
+        """POST the comment. A POST that failed (a timeout, a 5xx) may still have created it, so before
+        sending it again the comment is looked for by its marker: a retry never adds a second one."""
+        tries = 0
+
+        def create() -> Any:
+            nonlocal tries
+            tries += 1
+            if tries > 1 and (found := self.find_comment(issue_key, marker)) is not None:
+                return found
+            return self._attempt("POST", f"/rest/api/2/issue/{issue_key}/comment", None, {"body": body})
+
+        return call_with_retries(create, self._retry, self._sleep)
 
     def set_number_field(self, issue_key: str, field: str, value: float) -> None:
         """Set a numeric field of the issue (one request, no notification)."""
@@ -270,9 +285,10 @@ class JiraConnector:
             raise UnavailableError(f"Jira answered {method} {path} with malformed JSON") from None
 
     def _classify(self, status: int | None, response: requests.Response | None, text: str | None) -> ConnectorError:
-        headers = dict(response.headers) if response is not None else {}
+        # header names are case-insensitive: Jira Cloud sends "X-Seraph-Loginreason", Data Center "X-Seraph-LoginReason"
+        headers = {key.lower(): value for key, value in response.headers.items()} if response is not None else {}
         detail = _jira_messages(response) or _short(text)
-        if status == 401 or (status in (400, 403) and headers.get("X-Seraph-LoginReason", "").startswith("AUTHENTICATED_FAILED")):
+        if status == 401 or (status in (400, 403) and headers.get("x-seraph-loginreason", "").startswith("AUTHENTICATED_FAILED")):
             return AuthError("Jira rejected the credentials", hint=self._hint, status=status)
         if status == 403:
             return AuthError(f"Jira refused access: {detail}", hint="give the API user access to the project", status=status)
@@ -304,8 +320,9 @@ def _jira_messages(response: requests.Response | None) -> str:
         return ""
     if not isinstance(body, dict):
         return ""
-    messages = [str(m) for m in body.get("errorMessages") or []]
-    messages += [f"{k}: {v}" for k, v in (body.get("errors") or {}).items()]
+    found, errors = body.get("errorMessages") or [], body.get("errors") or {}
+    messages = [found] if isinstance(found, str) else [str(m) for m in found]  # Jira sometimes sends one string
+    messages += [f"{k}: {v}" for k, v in errors.items()] if isinstance(errors, dict) else [str(errors)]
     return _short("; ".join(messages))
 
 

@@ -42,6 +42,11 @@ class ProgressUpdate:
         return f"okrsync:kr={self.kr_id}"
 
 
+def holds_marker(body: object, marker: str) -> bool:
+    """Whether a comment body carries `marker` whole: okrsync:kr=O1-KR1 is not found in O1-KR10's comment."""
+    return re.search(re.escape(marker) + r"(?![A-Za-z0-9_.\-])", str(body or "")) is not None
+
+
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -57,7 +62,10 @@ def render_jira(update: ProgressUpdate) -> str:
     if update.stale_reason:
         lines.append(f"(!) Not refreshed: {e(update.stale_reason)}; the value shown is the last good one.")
     if update.query:
-        lines.append(f"Source: {{noformat}}{update.query.replace('{noformat}', '')}{{noformat}}")
+        query = update.query
+        while "{noformat}" in query:  # until none is left: "{no{noformat}format}" must not close the block
+            query = query.replace("{noformat}", "")
+        lines.append(f"Source: {{noformat}}{query}{{noformat}}")
     lines.append(f"{{color:#97a0af}}Kept current by okrsync; edits are overwritten. {update.marker}{{color}}")
     return "\n".join(lines)
 

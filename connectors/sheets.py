@@ -195,7 +195,7 @@ class SheetsConnector:
 
     def _attempt(self, make_request: Callable[[], Any]) -> Any:
         try:
-            return make_request().execute(num_retries=0)
+            answer = make_request().execute(num_retries=0)
         except HttpError as error:
             raise self._classify(error) from None
         except google.auth.exceptions.RefreshError as error:
@@ -204,6 +204,9 @@ class SheetsConnector:
             raise UnavailableError("cannot reach Google Sheets") from None
         except ValueError:
             raise UnavailableError("Google Sheets answered with malformed JSON") from None
+        if not isinstance(answer, dict):  # googleapiclient hands back the raw text of a body that is not JSON
+            raise UnavailableError("Google Sheets answered with malformed JSON")
+        return answer
 
     def _classify(self, error: HttpError) -> ConnectorError:
         status = int(error.resp.status)
@@ -237,7 +240,8 @@ def _google_error(content: bytes | str) -> tuple[str, str, set[str]]:
     try:
         body = json.loads(content or b"{}")
     except ValueError:
-        return "", " ".join(str(content)[:200].split()), set()
+        text = content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content)
+        return "", "(an HTML page)" if text.lstrip().startswith("<") else " ".join(text[:200].split()), set()
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
         return "", "no message", set()
