@@ -106,7 +106,7 @@ class GitHubConnector:
             total = answer.data.get("total_count")
             if isinstance(total, bool) or not isinstance(total, int):
                 raise UnavailableError("GitHub's search answer has no total_count")
-            numbers = [_item_ref(item) for item in answer.data.get("items") or []]
+            numbers = [_item_ref(item) for item in answer.data.get("items") or []][: self._evidence_cap]
             notes = ("incomplete_results",) if answer.data.get("incomplete_results") else ()
             return done(float(total), query, Evidence(tuple(numbers), total), notes + (("not_modified",) if answer.cached else ()))
 

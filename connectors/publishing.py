@@ -105,7 +105,8 @@ def _jira_escape(text: str) -> str:
 
 
 def _markdown_escape(text: str) -> str:
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    """Escaped for Markdown and HTML; an @mention is broken (U+2060) so publishing never notifies anyone."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False)).replace("@", "@\u2060")
 
 
 def _value(update: ProgressUpdate) -> str:

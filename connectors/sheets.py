@@ -115,7 +115,7 @@ class SheetsConnector:
         try:
             with self.counter.measure() as tally:
                 by_range = dict(zip(ranges, self._batch_get(ranges), strict=True))
-        except (BadQueryError, NotFoundError) as error:
+        except BadQueryError as error:  # one unparsable range; a missing spreadsheet fails them all
             if len(ranges) == 1:
                 return [error for _ in reads]
             return [self._read_alone(r) for r in reads]

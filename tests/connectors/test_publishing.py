@@ -401,3 +401,12 @@ def test_unicode_titles_are_kept() -> None:
 
     assert "Réduire le churn de 5 % 🚀 — équipe Zürich" in render_github(update)
     assert "Réduire le churn de 5 % 🚀 — équipe Zürich" in render_jira(update)
+
+
+def test_github_mentions_in_titles_never_notify() -> None:
+    from connectors.publishing import ProgressUpdate, render_github
+
+    update = ProgressUpdate("K1", "Ask @acme/admins and @alice", 1, None, 0, 2, "increase", 0.5, 0.5, "on_track", 0.5)
+    body = render_github(update)
+    assert "@acme" not in body and "@alice" not in body
+    assert "@\u2060alice" in body
