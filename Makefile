@@ -31,11 +31,7 @@ test-postgresql: install postgres
 test: lint test-sqlite test-postgresql
 
 demo: install
-	mkdir -p .demo
-	cd .demo && ../$(BIN)/okrsync init --force
-	cd .demo && ../$(BIN)/okrsync validate --no-env
-	cd .demo && ../$(BIN)/okrsync checkin O3-KR3 5 --confidence 7 --note "five interviews done, seven booked"
-	cd .demo && ../$(BIN)/okrsync report
+	PREFECT_HOME=$(CURDIR)/.prefect $(BIN)/okrsync demo --dir .demo
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache

@@ -313,6 +313,20 @@ def serve(
     )
 
 
+@app.command()
+def demo(
+    folder: Annotated[Path, typer.Option("--dir", help="Where to write the demo configuration and store.")] = Path("okrsync-demo"),
+) -> None:
+    """Run the whole job against a local sandbox: sync, report, ten days later sync again."""
+    quiet_prefect()
+    os.environ.pop("OKRSYNC_STORE", None)  # the demo keeps its own store in --dir
+    from okrsync.demo import run_demo
+
+    code = run_demo(folder, out)
+    silence_shutdown()
+    raise typer.Exit(code)
+
+
 def _store_to_environment(store: str | None) -> None:
     """Hand --store to the flows through OKRSYNC_STORE (it outranks the file as --store does), so
     the URL and any password in it never become a flow-run parameter that Prefect records."""
