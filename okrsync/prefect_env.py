@@ -22,7 +22,10 @@ def quiet_prefect() -> None:
 
 def silence_shutdown() -> None:
     """Send what is printed after this point (Prefect's temporary server stopping at exit, with
-    its CancelledError tracebacks) to /dev/null. Everything meant for the user is flushed first."""
+    its CancelledError tracebacks) to /dev/null. Everything meant for the user is flushed first.
+    Only for the real program: under a test runner stderr is not the process's own."""
+    if sys.stderr is not sys.__stderr__:
+        return
     sys.stdout.flush()
     sys.stderr.flush()
     devnull = os.open(os.devnull, os.O_WRONLY)

@@ -49,7 +49,8 @@ def render_run(document: dict[str, Any], console: Console) -> None:
     for column in ("KR", "Old → new", "Progress", "Status", "Note"):
         table.add_column(column, overflow="fold")
     for kr in document["key_results"]:
-        change = f"{value_with_unit(kr['old_value'], kr['unit'])} → {value_with_unit(kr['new_value'], kr['unit'])}"
+        new = value_with_unit(kr["new_value"], kr["unit"]) if kr["outcome"] == "ok" else "not refreshed"
+        change = f"{value_with_unit(kr['old_value'], kr['unit'])} → {new}"
         kept = "last good value kept, stale" if kr["old_value"] is not None else "no value yet"
         note = f"{kr['error_class']}: {kr['message']} ({kept})" if kr["outcome"] == "failed" else ""
         table.add_row(
@@ -59,7 +60,7 @@ def render_run(document: dict[str, Any], console: Console) -> None:
     console.print(table)
     sources = ", ".join(
         f"{s['name']} {s['requests']} requests" + (f" ({s['not_modified']} answered 304)" if s["not_modified"] else "")
-        + (f" [red]{escape(s['error'])}[/]" if s["error"] else "")
+        + (f" [red]({escape(s['error'])})[/]" if s["error"] else "")
         for s in document["sources"]
     )
     if sources:

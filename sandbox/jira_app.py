@@ -164,11 +164,12 @@ def create_jira_app(state: SandboxState) -> TrafficMiddleware:
             return json_response({"count": len(_run(state, str(body.get("jql") or ""), view))})
 
     @app.get("/rest/api/{version}/issue/{key}")
-    def get_issue(request: Request, version: str, key: str, fields: str | None = None, expand: str = "") -> Response:
+    def get_issue(request: Request, version: str, key: str, fields: str | None = None) -> Response:
         view = begin(request, version)
+        wanted = _without_key(_wanted_fields(fields, default=None))
         with state.jira.lock:
             issue = _issue(state, key, view)
-            answer = view.issue(state_at(issue, view.now), _without_key(_wanted_fields(fields, default=None)), "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations")
+            answer = view.issue(state_at(issue, view.now), wanted, "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations")
         return json_response(answer)
 
     @app.put("/rest/api/{version}/issue/{key}")

@@ -104,10 +104,6 @@ class TokenIssuer:
         except GrantError:
             return False
 
-    def revoke_all(self) -> None:
-        with self._lock:
-            self._tokens.clear()
-
     def _verify(self, assertion: str) -> dict[str, Any]:
         try:
             # google-auth always sets aud to Google's own token URL, whatever token_uri says

@@ -98,6 +98,8 @@ def test_401_after_n_requests(sandbox: Sandbox, jira: JIRA) -> None:
         jira.issue("ONB-1")
     assert expired.value.status_code == 401
     assert [e["status"] for e in sandbox.requests("jira")] == [200, 200, 401]
+    sandbox.clear_faults()
+    assert sandbox.faults() == [] and jira.issue("ONB-1").key == "ONB-1"
 
 
 def test_malformed_json(sandbox: Sandbox, sheets: Any, github: Github) -> None:

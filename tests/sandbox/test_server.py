@@ -41,6 +41,13 @@ def test_config_fragment_is_okrsync_yaml_with_env_references(sandbox: Sandbox) -
     assert sandbox.env()["GOOGLE_APPLICATION_CREDENTIALS"] == str(sandbox.service_account_file)
 
 
+def test_python_api_edits_cells_and_counts_requests(sandbox: Sandbox, sheets: object) -> None:
+    assert sandbox.set_cells("1AbCdEf", "'OKR Board'!B2:C2", [["12", "30%"]])["updatedCells"] == 2
+    answer = sheets.spreadsheets().values().get(spreadsheetId="1AbCdEf", range="'OKR Board'!B2:C2", valueRenderOption="UNFORMATTED_VALUE").execute(num_retries=0)  # type: ignore[attr-defined]
+    assert answer["values"] == [[12, 0.3]]
+    assert sandbox.total_requests("sheets") == 2 and sandbox.counts("sheets") == {"sheets GET /v4/spreadsheets/{spreadsheet_id}/values/{a1:path}": 1, "sheets POST /token": 1}
+
+
 def test_admin_endpoints(sandbox: Sandbox) -> None:
     admin = f"{sandbox.sheets_url}/_admin"
     assert requests.get(f"{admin}/clock", timeout=5).json() == {"now": "2026-11-15T12:00:00+00:00"}
