@@ -12,7 +12,13 @@ import html
 import re
 from dataclasses import dataclass
 
-from mapping.display import STATUS_LABEL, number, percent, score, target_span, value_with_unit
+from mapping.display import (
+    STATUS_LABEL,
+    percent,
+    score,
+    target_span,
+    value_with_unit,
+)
 
 STATUS_ICON = {"on_track": "🟢", "at_risk": "🟡", "off_track": "🔴", "no_data": "⚪"}
 _JIRA_SPECIAL = re.compile(r"([\\{}\[\]|*_+^~?#!-])")

@@ -17,7 +17,15 @@ import sqlalchemy as sa
 from connectors.errors import ConnectorError
 from connectors.github import GitHubConnector
 from connectors.jira import JiraConnector
-from connectors.publishing import STATUS_LABEL, ProgressUpdate, content_hash, render_github, render_jira, sheet_hash, sheet_row
+from connectors.publishing import (
+    STATUS_LABEL,
+    ProgressUpdate,
+    content_hash,
+    render_github,
+    render_jira,
+    sheet_hash,
+    sheet_row,
+)
 from connectors.sheets import SheetsConnector
 from flows.connect import Connector
 from mapping import schema

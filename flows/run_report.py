@@ -12,11 +12,11 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from connectors.errors import ConnectorError
 from connectors.github import GitHubConnector
 from connectors.publishing import STATUS_LABEL
+from connectors.reading import Reading
 from flows.connect import Connector
 from flows.publish import PublishResult, progress_update
 from mapping import schema
 from mapping.display import percent, value_with_unit
-from connectors.reading import Reading
 from mapping.plan import SourceQuery, SyncPlan
 from okr_store import scoring
 from okr_store.runs import KROutcome, RunRecord

@@ -27,7 +27,12 @@ from flows.connect import Connector, source_limits, try_build
 from flows.evaluate import evaluate_plan
 from flows.progress import ProgressBoard
 from flows.publish import PublicationBook, PublishResult, publish_changes
-from flows.run_report import RunDocument, attach_artifacts, build_document, summarize_sources
+from flows.run_report import (
+    RunDocument,
+    attach_artifacts,
+    build_document,
+    summarize_sources,
+)
 from flows.throttle import Throttle
 from mapping import schema
 from mapping.checks import used_sources

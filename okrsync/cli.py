@@ -10,24 +10,27 @@ import datetime as dt
 import json
 import os
 import sys
+from collections.abc import Callable
 from enum import Enum
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import sqlalchemy as sa
 import typer
 from rich.console import Console
 
+from flows.render_html import progress_html, status_html
+from flows.render_markdown import progress_markdown, status_markdown
 from mapping import schema
 from mapping.loader import LoadedConfig, load_config, resolve_config_path
 from mapping.problems import ConfigError, Problem
 from okr_store import checkins, db, definitions
-from okr_store.url import resolve_store_url, store_url_for
 from okr_store.models import utcnow
 from okr_store.progress import build_progress
 from okr_store.scoring import Thresholds
 from okr_store.status import build_status
+from okr_store.url import resolve_store_url, store_url_for
 from okrsync.prefect_env import quiet_prefect, silence_shutdown
 from okrsync.render_run import live_progress, render_run
 from okrsync.render_status import render_status
@@ -102,6 +105,8 @@ def _store_in_step(loaded: LoadedConfig, store: str | None) -> sa.Engine:
 
 class ReportFormat(str, Enum):
     text = "text"
+    md = "md"
+    html = "html"
     json = "json"
 
 
@@ -213,26 +218,60 @@ def checkin(
 def report(
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.text,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    since: Annotated[dt.datetime | None, typer.Option(help="'What changed' since this date or time (UTC) [default: 7 days ago].",
+                                                      formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])] = None,
     config: ConfigOption = None,
     store: StoreOption = None,
 ) -> None:
-    """Print every objective and KR: value, progress, score, expected pace and status."""
+    """OKR progress: objectives by owner and alignment, each KR's value, progress, score, status, pace,
+    check-in, trend and forecast, roll-ups, and what changed."""
     loaded = _load(config)
     engine = _store_in_step(loaded, store)
+    now = utcnow()
+    changed_since = since.replace(tzinfo=dt.UTC) if since else now - dt.timedelta(days=7)
     with db.transaction(engine) as session:
-        progress = build_progress(session, loaded.config.cycle.name, utcnow(), _thresholds(loaded.config))
-    if fmt is ReportFormat.json:
-        text = json.dumps(progress.to_json(), indent=2)
+        progress = build_progress(session, loaded.config.cycle.name, now, _thresholds(loaded.config),
+                                  since=changed_since, with_history=True)
+    _emit(fmt, output, progress.to_json, progress_markdown, progress_html, render_progress, progress)
+
+
+@app.command()
+def status(
+    config: ConfigOption = None,
+    store: StoreOption = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.text,
+    as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """The last runs, each source's health, and every KR that is failing, stale or never measured."""
+    loaded = _load(config)
+    engine = _store_in_step(loaded, store)
+    stale_after = dt.timedelta(hours=loaded.config.scoring.stale_after_hours)
+    with db.transaction(engine) as session:
+        report = build_status(session, loaded.config.cycle.name, utcnow(), stale_after)
+    _emit(ReportFormat.json if as_json else fmt, output, report.to_json, status_markdown, status_html, render_status, report)
+
+
+def _emit(fmt: ReportFormat, output: Path | None, as_json: Callable[[], Any], as_markdown: Callable[[Any], str],
+          as_html: Callable[[Any], str], as_text: Callable[[Any, Console], None], model: Any) -> None:
+    """One report in the chosen format, to stdout or a file; every format renders the same model."""
+    if fmt is ReportFormat.text:
         if output:
-            output.write_text(text + "\n", encoding="utf-8")
+            with output.open("w", encoding="utf-8") as handle:
+                as_text(model, Console(file=handle, width=REPORT_WIDTH, no_color=True, highlight=False))
         else:
-            print(text)
+            as_text(model, out)
         return
+    rendered = {
+        ReportFormat.json: lambda: json.dumps(as_json(), indent=2) + "\n",
+        ReportFormat.md: lambda: as_markdown(model),
+        ReportFormat.html: lambda: as_html(model),
+    }[fmt]()
     if output:
-        with output.open("w", encoding="utf-8") as handle:
-            render_progress(progress, Console(file=handle, width=REPORT_WIDTH, no_color=True, highlight=False))
+        output.write_text(rendered, encoding="utf-8")
+        err.print(f"wrote {output}")
     else:
-        render_progress(progress, out)
+        sys.stdout.write(rendered)
 
 
 @app.command()
@@ -267,24 +306,6 @@ def sync(
     code = {"success": 0, "partial": 1}.get(document["status"], 2)
     silence_shutdown()
     raise typer.Exit(code)
-
-
-@app.command()
-def status(
-    config: ConfigOption = None,
-    store: StoreOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the status report as one JSON document.")] = False,
-) -> None:
-    """The last runs, each source's health, and every KR that is failing, stale or never measured."""
-    loaded = _load(config)
-    engine = _store_in_step(loaded, store)
-    stale_after = dt.timedelta(hours=loaded.config.scoring.stale_after_hours)
-    with db.transaction(engine) as session:
-        report = build_status(session, loaded.config.cycle.name, utcnow(), stale_after)
-    if as_json:
-        print(json.dumps(report.to_json(), indent=2))
-    else:
-        render_status(report, out)
 
 
 @app.command()

@@ -6,7 +6,14 @@ import datetime as dt
 
 import pytest
 
-from okr_store.scoring import Thresholds, expected_pace, grade, progress, status, weighted_progress
+from okr_store.scoring import (
+    Thresholds,
+    expected_pace,
+    grade,
+    progress,
+    status,
+    weighted_progress,
+)
 
 UTC = dt.UTC
 

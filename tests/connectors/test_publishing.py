@@ -22,7 +22,14 @@ import responses
 
 from connectors.github import GitHubConnector
 from connectors.jira import JiraConnector
-from connectors.publishing import ProgressUpdate, content_hash, render_github, render_jira, sheet_hash, sheet_row
+from connectors.publishing import (
+    ProgressUpdate,
+    content_hash,
+    render_github,
+    render_jira,
+    sheet_hash,
+    sheet_row,
+)
 from connectors.sheets import SheetsConnector
 from tests.connectors import payloads as p
 from tests.connectors.conftest import SheetsHttp, writes

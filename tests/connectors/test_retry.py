@@ -7,8 +7,20 @@ from email.utils import format_datetime
 
 import pytest
 
-from connectors.errors import AuthError, BadQueryError, BadValueError, NotFoundError, RateLimitedError, UnavailableError
-from connectors.retry import NO_RETRY, RetryPolicy, call_with_retries, retry_after_seconds
+from connectors.errors import (
+    AuthError,
+    BadQueryError,
+    BadValueError,
+    NotFoundError,
+    RateLimitedError,
+    UnavailableError,
+)
+from connectors.retry import (
+    NO_RETRY,
+    RetryPolicy,
+    call_with_retries,
+    retry_after_seconds,
+)
 from tests.connectors.conftest import Sleeps
 
 NOW = dt.datetime(2026, 11, 2, 10, 15, tzinfo=dt.UTC)
