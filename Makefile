@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 PG_CLUSTER = pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 
-.PHONY: install test test-sqlite test-postgresql postgres lint demo clean
+.PHONY: install test test-sqlite test-postgresql postgres chromium lint demo clean
 
 install: $(VENV)/.installed
 
@@ -22,10 +22,13 @@ postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || $(PG_CLUSTER)
 	@for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
 
-test-sqlite: install
+chromium:  # the HTML report is checked in a real headless browser
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test-sqlite: install chromium
 	$(BIN)/pytest --backend sqlite
 
-test-postgresql: install postgres
+test-postgresql: install postgres chromium
 	$(BIN)/pytest --backend postgresql
 
 test: lint test-sqlite test-postgresql

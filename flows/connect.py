@@ -2,6 +2,10 @@
 
 Secrets come from `${ENV}` references or Prefect Secret blocks (`{secret: jira-token}`); a missing
 one makes that source fail as `auth` with a message naming the variable or block, never its value.
+
+Each source's `timeout` (seconds per HTTP answer, default 30) comes from the configuration; the retry
+policy's waiting budget per call from OKRSYNC_RETRY_MAX_WAIT (seconds, default 90; 0 disables retries
+that wait), so a scheduled run with a tight interval, or a test, can bound how long faults are waited out.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from mapping import schema
 from mapping.secrets import MissingVariable, expand_env
 
 Connector = JiraConnector | GitHubConnector | SheetsConnector
+RETRY_MAX_WAIT_ENV = "OKRSYNC_RETRY_MAX_WAIT"
 
 
 @dataclass(frozen=True)
@@ -64,23 +69,40 @@ def resolve_secret(reference: str | schema.SecretBlock, environ: Mapping[str, st
         raise AuthError(str(error), hint=f"set {error.name}") from None
 
 
-def build_connector(source: Any, environ: Mapping[str, str] | None = None, retry: RetryPolicy = RetryPolicy(),
+def retry_policy(environ: Mapping[str, str] | None = None) -> RetryPolicy:
+    """The retry policy, with OKRSYNC_RETRY_MAX_WAIT (seconds of waiting per call) when it is set."""
+    environ = os.environ if environ is None else environ
+    raw = environ.get(RETRY_MAX_WAIT_ENV, "").strip()
+    if not raw:
+        return RetryPolicy()
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:  # NaN fails this too
+        raise ValueError(f"{RETRY_MAX_WAIT_ENV} must be a number of seconds from 0 to 3600, not {raw!r}")
+    return RetryPolicy(max_wait=seconds)
+
+
+def build_connector(source: Any, environ: Mapping[str, str] | None = None, retry: RetryPolicy | None = None,
                     cache: dict[str, dict[str, Any]] | None = None) -> Connector:
     """The connector for one source of the configuration."""
     environ = os.environ if environ is None else environ
+    retry = retry_policy(environ) if retry is None else retry
+    timeout = float(getattr(source, "timeout", 30.0))
     if isinstance(source, schema.JiraSource):
         email = expand_env(source.email, environ) if source.email else None
-        return JiraConnector(source.url, resolve_secret(source.token, environ), email, retry=retry,
+        return JiraConnector(source.url, resolve_secret(source.token, environ), email, retry=retry, timeout=timeout,
                              credential_hint=_hint(source.token, "the Jira API token"))
     if isinstance(source, schema.GitHubSource):
-        return GitHubConnector(source.url, resolve_secret(source.token, environ), retry=retry, cache=cache,
+        return GitHubConnector(source.url, resolve_secret(source.token, environ), retry=retry, cache=cache, timeout=timeout,
                                credential_hint=_hint(source.token, "the GitHub token"))
     credentials = resolve_secret(source.credentials, environ)
-    return SheetsConnector(source.spreadsheet, credentials, source.url, retry=retry,
+    return SheetsConnector(source.spreadsheet, credentials, source.url, retry=retry, timeout=timeout,
                            credential_hint=_hint(source.credentials, "the service-account file"))
 
 
-def try_build(source: Any, environ: Mapping[str, str] | None = None, retry: RetryPolicy = RetryPolicy(),
+def try_build(source: Any, environ: Mapping[str, str] | None = None, retry: RetryPolicy | None = None,
               cache: dict[str, dict[str, Any]] | None = None) -> Connector | ConnectorError:
     try:
         return build_connector(source, environ, retry, cache)

@@ -28,7 +28,7 @@ def md(text: str | None) -> str:
     if not text:
         return ""
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    for special in "\\`*_{}[]()#+-!|~":
+    for special in "\\`*_[]|~":  # what changes meaning inside a line or a table cell
         escaped = escaped.replace(special, "\\" + special)
     return escaped.replace("@", "@\u2060").replace("\n", " ")
 

@@ -15,6 +15,7 @@ from connectors.publishing import STATUS_LABEL
 from connectors.reading import Reading
 from flows.connect import Connector
 from flows.publish import PublishResult, progress_update
+from flows.render_markdown import md
 from mapping import schema
 from mapping.display import percent, value_with_unit
 from mapping.plan import SourceQuery, SyncPlan
@@ -131,12 +132,12 @@ def markdown_summary(document: RunDocument) -> str:
         "",
         "| source | requests | 304 answers | problem |",
         "|---|---|---|---|",
-        *[f"| {s.name} ({s.type}) | {s.requests} | {s.not_modified} | {_md(s.error or '')} |" for s in document.sources],
+        *[f"| {s.name} ({s.type}) | {s.requests} | {s.not_modified} | {md(s.error or '')} |" for s in document.sources],
     ]
     failed = [k for k in document.key_results if k.outcome == "failed"]
     if failed:
         lines += ["", "### Not refreshed (the last good value stays, marked stale)", ""]
-        lines += [f"- **{_md(k.id)}** {_md(k.title)}: `{k.error_class}` {_md(k.message or '')}" for k in failed]
+        lines += [f"- **{md(k.id)}** {md(k.title)}: `{k.error_class}` {md(k.message or '')}" for k in failed]
     return "\n".join(lines)
 
 
@@ -157,7 +158,3 @@ def attach_artifacts(document: RunDocument) -> None:
     """Attach the report to the current flow run: a KR table and a Markdown summary."""
     create_table_artifact(table_rows(document), key="okrsync-sync-key-results", description="Key results of this sync")
     create_markdown_artifact(markdown_summary(document), key="okrsync-sync-summary", description="okrsync sync status")
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")

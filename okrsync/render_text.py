@@ -58,11 +58,12 @@ def render_progress(report: ProgressReport, console: Console) -> None:
 
 def _objective_table(objective: ObjectiveProgress) -> Group:
     indent = "  " * objective.depth + ("↳ " if objective.depth else "")
+    under = "  " * objective.depth + ("  " if objective.depth else "")
     owner = f" · {escape(objective.owner)}" if objective.owner else ""
     parent = f" · aligns to {escape(objective.parent)}" if objective.parent else ""
     heading = Text.from_markup(
         f"[bold]{indent}{escape(objective.id)}  {escape(objective.title)}[/]{owner} · {objective.kind}{parent}\n"
-        f"{indent}progress {bar(objective.progress)} {percent(objective.progress)}  score {score(objective.score)}  "
+        f"{under}progress {bar(objective.progress)} {percent(objective.progress)}  score {score(objective.score)}  "
     )
     heading.append(STATUS_LABEL[objective.status], style=STATUS_STYLE[objective.status])
     heading.append(f"  (expected {percent(objective.expected_progress)})")
