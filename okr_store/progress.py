@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from okr_store import models, scoring
 from okr_store.history import DayValue, daily_history, forecast, values_at
-from okr_store.latest import latest_per_kr, to_jsonable
+from okr_store.latest import latest_per_kr
 from okr_store.scoring import Status, Thresholds
 
 
@@ -93,7 +94,10 @@ class ProgressReport:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data (dates as ISO 8601 strings); docs/reports.md documents it."""
-        return to_jsonable(asdict(self))
+        return _AS_JSON.dump_python(self, mode="json")
+
+
+_AS_JSON = TypeAdapter(ProgressReport)
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,7 @@ def test_progress_report_numbers(session: Session, tmp_path: Path) -> None:
     assert (o2.progress, o2.status) == (None, "no_data")
     assert o2.expected_progress == pytest.approx(0.35)  # aspirational: 0.7 x pace
     document = report.to_json()
-    assert document["objectives"][0]["key_results"][0]["measured_at"] == "2026-11-10T12:00:00+00:00"
+    assert document["objectives"][0]["key_results"][0]["measured_at"] == "2026-11-10T12:00:00Z"
 
 
 def test_timestamps_are_aware_utc(session: Session, tmp_path: Path) -> None:
