@@ -122,6 +122,9 @@ class SourceLimits(Strict):
     per_second: Annotated[float, Field(gt=0, le=100)] | None = None
 
 
+Timeout = Annotated[float, Field(gt=0, le=600, description="Seconds to wait for each HTTP answer (GitHub: whole seconds, rounded up).")]
+
+
 class JiraSource(Strict):
     type: Literal["jira"]
     url: Annotated[str, Field(pattern=URL_PATTERN)]
@@ -130,6 +133,7 @@ class JiraSource(Strict):
     )
     token: SecretRef
     limits: SourceLimits | None = None
+    timeout: Timeout = 30.0
 
 
 class GitHubSource(Strict):
@@ -137,6 +141,7 @@ class GitHubSource(Strict):
     url: Annotated[str, Field(pattern=URL_PATTERN)] = "https://api.github.com"
     token: SecretRef
     limits: SourceLimits | None = None
+    timeout: Timeout = 30.0
 
 
 class SheetsSource(Strict):
@@ -145,6 +150,7 @@ class SheetsSource(Strict):
     credentials: SecretRef = Field(description="Path of a service-account JSON file, as a reference.")
     url: Annotated[str, Field(pattern=URL_PATTERN)] = "https://sheets.googleapis.com"
     limits: SourceLimits | None = None
+    timeout: Timeout = 30.0
 
 
 Source = Annotated[Union[JiraSource, GitHubSource, SheetsSource], Field(discriminator="type")]
@@ -230,15 +236,17 @@ def _formula_var_tag(value: Any) -> str:
     return "kr-id" if isinstance(value, str) else "own-metric"
 
 
+def _tagged(*models: tuple[type[BaseModel], str]) -> tuple[Any, ...]:
+    return tuple(Annotated[model, Tag(f"{kind}-metric")] for model, kind in models)
+
+
+_SOURCE_METRICS = _tagged(
+    (CountMetric, "count"), (FieldSumMetric, "sum"), (FieldAvgMetric, "avg"),
+    (MilestoneMetric, "milestone"), (CellMetric, "cell"), (RangeMetric, "range"),
+)
+
 SourceMetric = Annotated[
-    Union[
-        Annotated[CountMetric, Tag("count-metric")],
-        Annotated[FieldSumMetric, Tag("sum-metric")],
-        Annotated[FieldAvgMetric, Tag("avg-metric")],
-        Annotated[MilestoneMetric, Tag("milestone-metric")],
-        Annotated[CellMetric, Tag("cell-metric")],
-        Annotated[RangeMetric, Tag("range-metric")],
-    ],
+    Union[_SOURCE_METRICS],  # noqa: UP007 - a Union built from a tuple
     Discriminator(
         _source_metric_tag,
         custom_error_type="metric_kind",
@@ -274,17 +282,7 @@ class ManualMetric(Strict):
 
 
 Metric = Annotated[
-    Union[
-        Annotated[CountMetric, Tag("count-metric")],
-        Annotated[FieldSumMetric, Tag("sum-metric")],
-        Annotated[FieldAvgMetric, Tag("avg-metric")],
-        Annotated[MilestoneMetric, Tag("milestone-metric")],
-        Annotated[CellMetric, Tag("cell-metric")],
-        Annotated[RangeMetric, Tag("range-metric")],
-        Annotated[RatioMetric, Tag("ratio-metric")],
-        Annotated[FormulaMetric, Tag("formula-metric")],
-        Annotated[ManualMetric, Tag("manual-metric")],
-    ],
+    Union[_SOURCE_METRICS + _tagged((RatioMetric, "ratio"), (FormulaMetric, "formula"), (ManualMetric, "manual"))],  # noqa: UP007
     Discriminator(
         _any_metric_tag,
         custom_error_type="metric_kind",

@@ -17,6 +17,7 @@ for _name, _value in {
     os.environ.setdefault(_name, _value)
 
 from collections.abc import Iterator
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from okr_store import db
+from sandbox.server import Sandbox
+
+pytest_plugins = ["sandbox.pytest_plugin"]  # the `sandbox` fixture
 
 POSTGRES_URL = os.environ.get("OKRSYNC_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CONFIGS = Path(__file__).parent / "configs"
@@ -113,3 +117,16 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+@pytest.fixture
+def sandbox_project(sandbox: Sandbox, store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The demo configuration pointed at the session's sandbox, its secrets in the environment and
+    this test's store in OKRSYNC_STORE."""
+    template = files("okrsync").joinpath("templates/demo.yaml").read_text(encoding="utf-8")
+    config = tmp_path / "okrsync.yaml"
+    config.write_text(template.replace("{sources}", sandbox.config_fragment()))
+    for name, value in sandbox.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("OKRSYNC_STORE", store_url)
+    return config

@@ -6,28 +6,20 @@ import json
 import os
 import subprocess
 import sys
-from importlib.resources import files
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from okrsync.cli import app
-from sandbox.pytest_plugin import sandbox  # noqa: F401 - the fixture
 from sandbox.server import Sandbox
 
 OKRSYNC = str(Path(sys.executable).with_name("okrsync"))
 
 
 @pytest.fixture
-def project(sandbox: Sandbox, store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:  # noqa: F811
-    template = files("okrsync").joinpath("templates/demo.yaml").read_text(encoding="utf-8")
-    config = tmp_path / "okrsync.yaml"
-    config.write_text(template.replace("{sources}", sandbox.config_fragment()))
-    for name, value in sandbox.env().items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("OKRSYNC_STORE", store_url)
-    return config
+def project(sandbox_project: Path) -> Path:
+    return sandbox_project
 
 
 def test_sync_json_then_status(prefect_harness: None, sandbox: Sandbox, project: Path) -> None:  # noqa: F811

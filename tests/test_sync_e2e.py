@@ -14,7 +14,6 @@ Numbers are hand-computed from sandbox/data/seed.yaml as of the sandbox's date (
 from __future__ import annotations
 
 import os
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,6 @@ import pytest
 import sqlalchemy as sa
 
 from okr_store import db, models
-from sandbox.pytest_plugin import sandbox  # noqa: F401 - the fixture
 from sandbox.server import Sandbox
 
 EXPECTED = {
@@ -34,14 +32,8 @@ WRITES = ("POST", "PUT", "PATCH")
 
 
 @pytest.fixture
-def project(sandbox: Sandbox, store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:  # noqa: F811
-    template = files("okrsync").joinpath("templates/demo.yaml").read_text(encoding="utf-8")
-    config = tmp_path / "okrsync.yaml"
-    config.write_text(template.replace("{sources}", sandbox.config_fragment()))
-    for name, value in sandbox.env().items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("OKRSYNC_STORE", store_url)
-    return config
+def project(sandbox_project: Path) -> Path:
+    return sandbox_project
 
 
 def sync(project: Path, **options: Any) -> tuple[dict[str, Any], Any]:
