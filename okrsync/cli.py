@@ -31,6 +31,7 @@ from okr_store.progress import build_progress
 from okr_store.scoring import Thresholds
 from okr_store.status import build_status
 from okr_store.url import resolve_store_url, store_url_for
+from okrsync.local_server import ServerDidNotStart, prefect_api
 from okrsync.prefect_env import quiet_prefect, silence_shutdown
 from okrsync.render_run import live_progress, render_run
 from okrsync.render_status import render_status
@@ -320,18 +321,23 @@ def serve(
     _store_in_step(loaded, store).dispose()
     _store_to_environment(store)
     quiet_prefect()
-    from prefect import serve as serve_deployments
-
-    from flows.report import report_flow
-    from flows.sync import sync_flow
-
     path = str(resolve_config_path(config).resolve())
-    err.print(f"serving okrsync-sync ({sync_cron}) and okrsync-report ({report_cron}) for {path}; Ctrl-C stops")
-    serve_deployments(
-        sync_flow.to_deployment(name="okrsync-sync", cron=sync_cron, parameters={"config_path": path, "trigger": "schedule"}),
-        report_flow.to_deployment(name="okrsync-report", cron=report_cron, parameters={"config_path": path}),
-        print_starting_message=False,
-    )
+    try:
+        with prefect_api() as api:  # before Prefect is imported: its settings must see the API URL
+            from prefect import serve as serve_deployments
+
+            from flows.report import report_flow
+            from flows.sync import sync_flow
+
+            err.print(f"serving okrsync-sync ({sync_cron}) and okrsync-report ({report_cron}) for {path} "
+                      f"with the Prefect API at {api}; Ctrl-C stops")
+            serve_deployments(
+                sync_flow.to_deployment(name="okrsync-sync", cron=sync_cron, parameters={"config_path": path, "trigger": "schedule"}),
+                report_flow.to_deployment(name="okrsync-report", cron=report_cron, parameters={"config_path": path}),
+                print_starting_message=False,
+            )
+    except ServerDidNotStart as error:
+        fail(str(error))
 
 
 @app.command()

@@ -149,3 +149,19 @@ def test_an_expired_token_fails_only_its_krs(prefect_harness: None, sandbox: San
     gh = next(s for s in document["sources"] if s["name"] == "gh")
     assert gh["error_class"] == "auth" and gh["requests"] == 1  # the token check fails once, no query is sent
     engine.dispose()
+
+
+def test_a_token_from_a_prefect_secret_block(prefect_harness: None, sandbox: Sandbox, project: Path,  # noqa: F811
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect.blocks.system import Secret
+
+    Secret(value=sandbox.env()["GITHUB_TOKEN"]).save("okrsync-test-github-token", overwrite=True)
+    monkeypatch.delenv("GITHUB_TOKEN")
+    project.write_text(project.read_text().replace("token: '${GITHUB_TOKEN}'", "token: {secret: okrsync-test-github-token}"))
+    document, _ = sync(project, only=["O2-KR1"], publish=False)
+    assert document["status"] == "success" and document["key_results"][0]["new_value"] == 2
+
+    project.write_text(project.read_text().replace("okrsync-test-github-token", "no-such-block"))
+    document, _ = sync(project, only=["O2-KR1"], publish=False)
+    (kr,) = document["key_results"]
+    assert kr["error_class"] == "auth" and "Prefect Secret block 'no-such-block'" in kr["message"]
