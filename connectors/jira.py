@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -85,6 +86,7 @@ class JiraConnector:
         self._hint = credential_hint
         self._server: JiraServer | None = None
         self._fields: list[dict[str, Any]] | None = None
+        self._fields_lock = threading.Lock()
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -135,22 +137,21 @@ class JiraConnector:
                 raw = (issue.get("fields") or {}).get(field_id)
                 if raw is None:
                     continue
-                if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
-                    raise BadValueError(f"{issue['key']} has {field}={raw!r}, not a number")
-                values.append(float(raw))
+                values.append(_finite(raw, f"{issue['key']} has {field}"))
             notes = (f"{len(keys) - len(values)} issues without a value",) if len(values) < len(keys) else ()
-            if agg == "sum":
-                value = math.fsum(values)
-            elif values:
-                value = math.fsum(values) / len(values)
-            else:
+            if agg != "sum" and not values:
                 raise BadValueError(f"no issue of the query has a value for {field!r}, so there is no average")
+            try:
+                value = math.fsum(values) if agg == "sum" else math.fsum(values) / len(values)
+            except OverflowError:  # finite values whose sum is not: 1e308 + 1e308
+                raise BadValueError(f"the {agg} of {field} over the query is too large for a number") from None
             return done(value, f"{agg}({field}) over {jql}", self._evidence(keys, len(keys)), notes)
 
     def resolve_field(self, field: str) -> str:
         """A field's id from its display name ('Story Points') or id; the field list is read once."""
-        if self._fields is None:
-            self._fields = self._get("/rest/api/2/field")
+        with self._fields_lock:  # two queries starting together read the list once
+            if self._fields is None:
+                self._fields = self._get("/rest/api/2/field")
         by_id = {f["id"]: f for f in self._fields}
         if field in by_id:
             matches = [by_id[field]]
@@ -301,6 +302,19 @@ class JiraConnector:
         if status is None:
             return UnavailableError(f"Jira did not answer: {detail}")
         return UnavailableError(f"Jira answered {status}: {detail}", retry_after=retry_after_seconds(headers), status=status)
+
+
+def _finite(raw: Any, what: str) -> float:
+    """A numeric field's value as a finite float; BadValueError for text, NaN, Infinity or a huge integer."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        raise BadValueError(f"{what}={_short(repr(raw), 60)}, not a number")
+    try:
+        value = float(raw)
+    except OverflowError:  # an integer beyond any float
+        value = math.inf
+    if not math.isfinite(value):
+        raise BadValueError(f"{what}={_short(repr(raw) if isinstance(raw, float) else 'a huge integer', 60)}, not a finite number")
+    return value
 
 
 def _number(answer: Any, key: str) -> float:

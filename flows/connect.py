@@ -3,9 +3,11 @@
 Secrets come from `${ENV}` references or Prefect Secret blocks (`{secret: jira-token}`); a missing
 one makes that source fail as `auth` with a message naming the variable or block, never its value.
 
-Each source's `timeout` (seconds per HTTP answer, default 30) comes from the configuration; the retry
-policy's waiting budget per call from OKRSYNC_RETRY_MAX_WAIT (seconds, default 90; 0 disables retries
-that wait), so a scheduled run with a tight interval, or a test, can bound how long faults are waited out.
+Each source's `timeout` (seconds per HTTP answer, default 30) comes from the configuration. The retry
+policy (connectors/retry.py) can be tuned from the environment, so a schedule with a tight interval, or
+a test, can bound how long faults are waited out: OKRSYNC_RETRY_MAX_WAIT, seconds of waiting one call
+may spend on retries (default 90), and OKRSYNC_RETRY_BACKOFF, the first wait when the server names
+none (default 1; it doubles, with jitter).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from mapping.secrets import MissingVariable, expand_env
 
 Connector = JiraConnector | GitHubConnector | SheetsConnector
 RETRY_MAX_WAIT_ENV = "OKRSYNC_RETRY_MAX_WAIT"
+RETRY_BACKOFF_ENV = "OKRSYNC_RETRY_BACKOFF"
 
 
 @dataclass(frozen=True)
@@ -35,12 +38,13 @@ class SourceLimits:
     per_second: float
 
 
-# The vendors' documented guidance as defaults: GitHub asks for serial requests (secondary limits)
-# and 30 searches a minute (the connector also follows its rate-limit headers); Sheets allows 60
+# The vendors' documented guidance as defaults: GitHub asks for serial requests (secondary limits);
+# its 30 searches a minute are budgeted by the connector from the rate-limit headers (a 304 costs none),
+# so pacing every request at the search rate would only slow the rest; Sheets allows 60
 # reads a minute per user; Jira Cloud's cost-based limits suit a few parallel requests.
 DEFAULT_LIMITS = {
     "jira": SourceLimits(concurrency=4, per_second=10.0),
-    "github": SourceLimits(concurrency=1, per_second=0.5),
+    "github": SourceLimits(concurrency=1, per_second=10.0),
     "google_sheets": SourceLimits(concurrency=2, per_second=1.0),
 }
 
@@ -70,18 +74,25 @@ def resolve_secret(reference: str | schema.SecretBlock, environ: Mapping[str, st
 
 
 def retry_policy(environ: Mapping[str, str] | None = None) -> RetryPolicy:
-    """The retry policy, with OKRSYNC_RETRY_MAX_WAIT (seconds of waiting per call) when it is set."""
+    """The retry policy, with OKRSYNC_RETRY_MAX_WAIT and OKRSYNC_RETRY_BACKOFF (seconds) where set."""
     environ = os.environ if environ is None else environ
-    raw = environ.get(RETRY_MAX_WAIT_ENV, "").strip()
+    default = RetryPolicy()
+    max_wait = _seconds(environ, RETRY_MAX_WAIT_ENV, default.max_wait)
+    backoff = _seconds(environ, RETRY_BACKOFF_ENV, default.backoff)
+    return RetryPolicy(max_wait=max_wait, backoff=backoff, backoff_cap=max(default.backoff_cap, backoff))
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "").strip()
     if not raw:
-        return RetryPolicy()
+        return default
     try:
         seconds = float(raw)
     except ValueError:
         seconds = -1.0
     if not 0 <= seconds <= 3600:  # NaN fails this too
-        raise ValueError(f"{RETRY_MAX_WAIT_ENV} must be a number of seconds from 0 to 3600, not {raw!r}")
-    return RetryPolicy(max_wait=seconds)
+        raise ValueError(f"{name} must be a number of seconds from 0 to 3600, not {raw!r}")
+    return seconds
 
 
 def build_connector(source: Any, environ: Mapping[str, str] | None = None, retry: RetryPolicy | None = None,

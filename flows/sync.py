@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import defaultdict
+from functools import partial
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +162,7 @@ def _fetch(plan: SyncPlan, connectors: dict[str, Connector | ConnectorError],
     for query in plan.queries:
         by_source[query.source].append(query)
     fetched: dict[SourceQuery, Reading | ConnectorError] = {}
-    futures = []
+    submissions: dict[str, list[tuple[list[SourceQuery], Any]]] = {}
     for source, queries in by_source.items():
         BOARD.expect(source, len(queries))
         problem = facts.get(source)
@@ -172,10 +174,12 @@ def _fetch(plan: SyncPlan, connectors: dict[str, Connector | ConnectorError],
             continue
         throttle = Throttle(source_limits(config.sources[source]))
         if isinstance(connector, SheetsConnector):
-            futures.append((queries, fetching.fetch_sheet.submit(queries, connector, throttle, BOARD)))
+            submissions[source] = [(queries, partial(fetching.fetch_sheet.submit, queries, connector, throttle, BOARD))]
         else:
             assert isinstance(connector, (JiraConnector, GitHubConnector))
-            futures.extend(([q], fetching.fetch_query.submit(q, connector, throttle, BOARD)) for q in queries)
+            submissions[source] = [([q], partial(fetching.fetch_query.submit, q, connector, throttle, BOARD)) for q in queries]
+    # Submit the sources' queries in turn, so that one source's limits never hold up another's queue.
+    futures = [(queries, submit()) for batch in zip_longest(*submissions.values()) for queries, submit in filter(None, batch)]
     for queries, future in futures:
         result = future.result()
         results = result if isinstance(result, list) else [result]
