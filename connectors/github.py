@@ -14,6 +14,7 @@ the retry policy's bounds) instead of being refused.
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections.abc import Callable, MutableMapping
@@ -60,7 +61,7 @@ class GitHubConnector:
         url: str,
         token: str,
         *,
-        timeout: int = 30,
+        timeout: float = 30,
         evidence_cap: int = DEFAULT_EVIDENCE_CAP,
         retry: RetryPolicy = RetryPolicy(),
         sleep: Callable[[float], None] = time.sleep,
@@ -68,7 +69,7 @@ class GitHubConnector:
         credential_hint: str = "check the source's token",
     ):
         self._github = Github(
-            auth=Auth.Token(token), base_url=url.rstrip("/"), timeout=int(timeout), per_page=100,
+            auth=Auth.Token(token), base_url=url.rstrip("/"), timeout=math.ceil(timeout), per_page=100,
             retry=None, seconds_between_requests=None, seconds_between_writes=None, lazy=True,
         )
         self.counter = RequestCounter()

@@ -161,6 +161,8 @@ class SheetsConnector:
                     value = aggregate(numbers, read.agg)
                 except ValueError as error:
                     raise BadValueError(f"{read.a1}: {error}") from None
+                except OverflowError:  # finite cells whose sum is not: 1e308 + 1e308
+                    raise BadValueError(f"{read.a1}: the {read.agg} of the range is too large for a number") from None
                 items = tuple(f"{prefix}{c!r}" for c in cells[: self._evidence_cap])
                 evidence = Evidence(items, len(cells))
         except BadValueError as error:

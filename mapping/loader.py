@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from mapping import advice, checks, schema
 from mapping.problems import ConfigError, Finding, Loc, Location, Problem, field_path
@@ -198,11 +199,25 @@ def _parse(file: Path) -> tuple[Document, Problem | None]:
         document.data = yaml.load(text)
     except MarkedYAMLError as error:
         return document, _yaml_problem(file, error)
+    except ReaderError as error:  # a character YAML does not allow, such as a control character
+        line, column = _line_column(text, int(error.position or 0))
+        character = f" U+{error.character:04X}" if isinstance(error.character, int) else ""
+        return document, Problem(Location(file, line, column), "", f"invalid YAML: a character YAML does not allow{character}; remove it")
+    except (YAMLError, TypeError, ValueError, RecursionError) as error:  # unmarked errors, or the parser's own
+        # failures on odd input (a mapping as a key: `? {a: 1}: x`; nesting thousands deep): at the file's start
+        detail = " ".join(str(error).split())[:200] or type(error).__name__
+        return document, Problem(Location(file, 1, 1), "", f"invalid YAML: {detail}")
     if document.data is None:
         return document, Problem(Location(file, 1, 1), "", "the file is empty")
     if not isinstance(document.data, CommentedMap):
         return document, Problem(Location(file, 1, 1), "", "the file must be a mapping of keys (version, cycle, ...)")
     return document, None
+
+
+def _line_column(text: str, position: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
 
 
 def _yaml_problem(file: Path, error: MarkedYAMLError) -> Problem:

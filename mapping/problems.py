@@ -51,6 +51,8 @@ def field_path(loc: Loc) -> str:
     for part in loc:
         if isinstance(part, int):
             text += f"[{part}]"
+        elif not str(part).isprintable() or not str(part).strip():
+            text += f"[{str(part)!r}]"  # a key with a line break, or blank: quoted, so a problem stays one line
         else:
             text += f".{part}" if text else str(part)
     return text

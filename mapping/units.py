@@ -27,7 +27,10 @@ def parse_number(cell: object) -> float:
     if isinstance(cell, bool):
         return 1.0 if cell else 0.0  # a checkbox
     if isinstance(cell, (int, float)):
-        return _finite(float(cell), cell)
+        try:
+            return _finite(float(cell), cell)
+        except OverflowError:  # an integer beyond any float
+            raise BadCellValue(f"cell holds an integer too large for a number ({int(cell).bit_length()} bits)") from None
     if not isinstance(cell, str):
         raise BadCellValue(f"cell holds {type(cell).__name__}, not a number")
     return _parse_text(cell)
@@ -58,7 +61,11 @@ def _parse_text(raw: str) -> float:
     text = text.translate(_SPACES)
     if not text or not _NUMBER.match(text) or not any(ch.isdigit() for ch in text):
         raise BadCellValue(f"cell text {raw!r} is not a number")
-    return _finite(sign * float(text.replace(",", "")) * scale, raw)
+    try:
+        number = float(text.replace(",", ""))
+    except ValueError:  # an exponent without a number before it: "E5"
+        raise BadCellValue(f"cell text {raw!r} is not a number") from None
+    return _finite(sign * number * scale, raw)
 
 
 def _signed(sign: float, text: str) -> tuple[float, str]:

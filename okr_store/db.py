@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SCHEMA_LOCK_KEY = 0x6F6B72736368656D  # "okrschem": one process at a time creates or migrates a PostgreSQL store
 
 
 class StoreError(Exception):
@@ -40,8 +41,8 @@ def create_store_engine(url: str) -> sa.Engine:
     def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
         dbapi_connection.isolation_level = None  # SQLAlchemy, not pysqlite, emits BEGIN
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")  # first: switching to WAL waits for other writers
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -85,9 +86,17 @@ def current_revision(engine: sa.Engine) -> str | None:
 
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
-    """Create or migrate the store's tables (`okrsync db upgrade`)."""
+    """Create or migrate the store's tables (`okrsync db upgrade`), one process at a time."""
     with engine.begin() as connection:
+        _lock_schema(connection)
         command.upgrade(_alembic_config(connection), revision)
+
+
+def _lock_schema(connection: sa.Connection) -> None:
+    """Hold the schema lock until the transaction ends: PostgreSQL's transaction advisory lock; SQLite's
+    `BEGIN IMMEDIATE` (see create_store_engine) already keeps every other writer out."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
 
 
 def downgrade(engine: sa.Engine, revision: str) -> None:
@@ -101,10 +110,14 @@ def ensure_current(engine: sa.Engine) -> None:
         revision = current_revision(engine)
     except sa.exc.OperationalError as error:
         raise StoreError(f"cannot open the store {display_url(str(engine.url))}: {error.orig}") from None
-    if revision is None:
-        with engine.connect() as connection:
-            if set(sa.inspect(connection).get_table_names()) - {"alembic_version"}:
-                raise StoreError("the store has tables but no okrsync schema version; is it the right database?")
-        upgrade(engine)
-    elif revision != head_revision():
+    if revision is None:  # a new store, unless another process (a sync started at the same time) is creating it
+        with engine.begin() as connection:
+            _lock_schema(connection)
+            revision = MigrationContext.configure(connection).get_current_revision()
+            if revision is None:
+                if set(sa.inspect(connection).get_table_names()) - {"alembic_version"}:
+                    raise StoreError("the store has tables but no okrsync schema version; is it the right database?")
+                command.upgrade(_alembic_config(connection), "head")
+                return
+    if revision != head_revision():
         raise StoreError(f"the store's schema is at {revision}, this okrsync needs {head_revision()}: run `okrsync db upgrade`")
