@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from cachetools import cachedmethod
 from jira import JIRA, JIRAError
 
 from connectors.counting import CountingAdapter, RequestCounter
@@ -87,6 +88,8 @@ class JiraConnector:
         self._server: JiraServer | None = None
         self._fields: list[dict[str, Any]] | None = None
         self._fields_lock = threading.Lock()
+        self._field_reads: dict[Any, tuple[tuple[str, ...], tuple[float, ...]]] = {}  # one sync's reads, by query
+        self._field_reads_ready = threading.Condition()
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -122,22 +125,12 @@ class JiraConnector:
             return done(float(total), jql, self._evidence(keys, total))
 
     def field_aggregate(self, field: str, jql: str, agg: str) -> Reading:
-        """`sum` or `avg` of a numeric field over the issues of `jql`; issues without a value are left out."""
-        server = self.check()
+        """`sum` or `avg` of a numeric field over the issues of `jql`; issues without a value are left out.
+        A sum and an average of the same field and JQL read the issues once (the second waits for the first)."""
+        self.check()
         field_id = self.resolve_field(field)
         with timed_reading(self.counter) as done:
-            issues = (
-                self._cloud_issues(jql, fields=["key", field_id], page=CLOUD_FIELDS_PAGE)
-                if server.is_cloud
-                else self._server_issues(jql, fields=["key", field_id])
-            )
-            keys, values = [], []
-            for issue in issues:
-                keys.append(issue["key"])
-                raw = (issue.get("fields") or {}).get(field_id)
-                if raw is None:
-                    continue
-                values.append(_finite(raw, f"{issue['key']} has {field}"))
+            keys, values = self._field_values(jql, field_id, field)
             notes = (f"{len(keys) - len(values)} issues without a value",) if len(values) < len(keys) else ()
             if agg != "sum" and not values:
                 raise BadValueError(f"no issue of the query has a value for {field!r}, so there is no average")
@@ -145,7 +138,21 @@ class JiraConnector:
                 value = math.fsum(values) if agg == "sum" else math.fsum(values) / len(values)
             except OverflowError:  # finite values whose sum is not: 1e308 + 1e308
                 raise BadValueError(f"the {agg} of {field} over the query is too large for a number") from None
-            return done(value, f"{agg}({field}) over {jql}", self._evidence(keys, len(keys)), notes)
+            return done(value, f"{agg}({field}) over {jql}", self._evidence(list(keys), len(keys)), notes)
+
+    @cachedmethod(lambda self: self._field_reads, key=lambda self, jql, field_id, field: (jql, field_id),
+                  condition=lambda self: self._field_reads_ready)
+    def _field_values(self, jql: str, field_id: str, field: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
+        """The keys of `jql`'s issues and the finite values of one field (issues without one left out)."""
+        fields = ["key", field_id]
+        issues = self._cloud_issues(jql, fields, CLOUD_FIELDS_PAGE) if self.check().is_cloud else self._server_issues(jql, fields)
+        keys, values = [], []
+        for issue in issues:
+            keys.append(issue["key"])
+            raw = (issue.get("fields") or {}).get(field_id)
+            if raw is not None:
+                values.append(_finite(raw, f"{issue['key']} has {field}"))
+        return tuple(keys), tuple(values)
 
     def resolve_field(self, field: str) -> str:
         """A field's id from its display name ('Story Points') or id; the field list is read once."""

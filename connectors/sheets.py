@@ -94,15 +94,19 @@ class SheetsConnector:
         except (OSError, ValueError, KeyError):
             raise AuthError("cannot read the service-account JSON file", hint=credential_hint) from None
         http = google_auth_httplib2.AuthorizedHttp(credentials, http=_CountingHttp(httplib2.Http(timeout=timeout), self.counter))
-        self._service = build(
+        service = build(
             "sheets", "v4", http=http, client_options={"api_endpoint": url.rstrip("/") + "/"},
             cache_discovery=False, static_discovery=True,
         )
+        # Built once: googleapiclient rebuilds a resource (and the docstrings of all its methods, tens of
+        # MiB of transient allocations) on every `.spreadsheets()` / `.values()` call.
+        self._spreadsheets = service.spreadsheets()
+        self._values = self._spreadsheets.values()
 
     def check(self) -> dict[str, Any]:
         """Check the credentials and access once; returns the spreadsheet's title, locale and sheets."""
         fields = "spreadsheetId,properties(title,locale,timeZone),sheets(properties(title,sheetId))"
-        return self._execute(lambda: self._service.spreadsheets().get(spreadsheetId=self.spreadsheet, fields=fields))
+        return self._execute(lambda: self._spreadsheets.get(spreadsheetId=self.spreadsheet, fields=fields))
 
     def read(self, reads: Sequence[CellRead]) -> list[Reading | ConnectorError]:
         """Read every cell and range in one values.batchGet; one entry per read, in order.
@@ -135,7 +139,7 @@ class SheetsConnector:
 
     def _batch_get(self, ranges: list[str]) -> list[list[list[Any]]]:
         answer = self._execute(
-            lambda: self._service.spreadsheets().values().batchGet(
+            lambda: self._values.batchGet(
                 spreadsheetId=self.spreadsheet, ranges=ranges, valueRenderOption="UNFORMATTED_VALUE",
                 dateTimeRenderOption="SERIAL_NUMBER", majorDimension="ROWS",
             )
@@ -186,7 +190,7 @@ class SheetsConnector:
             return 0
         body = {"valueInputOption": "RAW", "data": data}
         answer = self._execute(
-            lambda: self._service.spreadsheets().values().batchUpdate(spreadsheetId=self.spreadsheet, body=body)
+            lambda: self._values.batchUpdate(spreadsheetId=self.spreadsheet, body=body)
         )
         return int(answer.get("totalUpdatedCells", 0))
 

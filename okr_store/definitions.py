@@ -15,6 +15,7 @@ from okr_store import models
 from okr_store.models import utcnow
 
 _Row = TypeVar("_Row", models.Objective, models.KeyResult)
+DEFINITIONS_LOCK_KEY = 0x6F6B72736465666E  # "okrsdefn": one transaction at a time brings definitions up to date
 
 
 @dataclass
@@ -38,6 +39,11 @@ def apply_config(session: Session, config: schema.Config, defined_in: Mapping[st
     `defined_in` maps objective ids to the file that defines them.
     """
     changes = DefinitionChanges()
+    if session.get_bind().dialect.name == "postgresql":
+        # Two processes (a sync and a report, four workers) applying a new configuration at once would both
+        # insert the same rows; the second waits here, then reads what the first committed. (SQLite's
+        # BEGIN IMMEDIATE already serializes writers.)
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(DEFINITIONS_LOCK_KEY)))
     cycle = _upsert_cycle(session, config.cycle)
     objectives = {o.key: o for o in session.scalars(sa.select(models.Objective).where(models.Objective.cycle_id == cycle.id))}
     krs = {k.key: k for k in session.scalars(sa.select(models.KeyResult).where(models.KeyResult.cycle_id == cycle.id))}

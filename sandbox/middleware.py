@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -62,6 +63,8 @@ class TrafficMiddleware:
                 await _drop(scope)
             else:
                 await self._answer(fault, scope, receive, send_and_log)
+        except ClientDisconnect:  # the client went away (killed) before its request body arrived: nobody to answer
+            pass
         finally:
             record()
 

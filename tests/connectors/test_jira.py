@@ -7,7 +7,11 @@ payloads.py) and checks both the requests sent and the Reading made of the answe
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -224,14 +228,15 @@ def _points(n: int, value: float | None, base: str = p.JIRA_CLOUD, api: int = 3)
     return p.jira_issue(f"ONB-{n}", 10000 + n, base, api, **{p.STORY_POINTS: value})
 
 
-def test_story_points_by_display_name_sum_and_avg_resolve_the_field_once(http: responses.RequestsMock, jira_cloud: JiraConnector) -> None:
+def test_story_points_by_display_name_sum_and_avg_read_the_field_list_and_the_issues_once(
+    http: responses.RequestsMock, jira_cloud: JiraConnector
+) -> None:
     asked = {"jql": JQL, "fields": f"key,{p.STORY_POINTS}", "maxResults": "100"}
     http.get(f"{p.JIRA_CLOUD}/rest/api/2/field", json=p.jira_fields())
-    for _ in range(2):  # sum, then avg: two searches of two pages each
-        http.get(CLOUD_SEARCH, json=p.jira_cloud_page([_points(1, 3), _points(2, 5.5), _points(3, None)], "CAEaAggD"),
-                 match=[matchers.query_param_matcher(asked)])
-        http.get(CLOUD_SEARCH, json=p.jira_cloud_page([_points(4, 8), _points(5, 13)]),
-                 match=[matchers.query_param_matcher({**asked, "nextPageToken": "CAEaAggD"})])
+    http.get(CLOUD_SEARCH, json=p.jira_cloud_page([_points(1, 3), _points(2, 5.5), _points(3, None)], "CAEaAggD"),
+             match=[matchers.query_param_matcher(asked)])
+    http.get(CLOUD_SEARCH, json=p.jira_cloud_page([_points(4, 8), _points(5, 13)]),
+             match=[matchers.query_param_matcher({**asked, "nextPageToken": "CAEaAggD"})])
 
     total = jira_cloud.field_aggregate("Story Points", JQL, "sum")
     mean = jira_cloud.field_aggregate("story points", JQL, "avg")  # display names match case-insensitively
@@ -240,9 +245,37 @@ def test_story_points_by_display_name_sum_and_avg_resolve_the_field_once(http: r
     assert mean.value == pytest.approx(29.5 / 4)  # the issue without a value is left out, not counted as 0
     assert total.notes == mean.notes == ("1 issues without a value",)
     assert total.query == f"sum(Story Points) over {JQL}"
-    assert total.evidence.items == ("ONB-1", "ONB-2", "ONB-3", "ONB-4", "ONB-5") and total.evidence.total == 5
-    assert total.requests == mean.requests == 2
-    assert paths(http).count("/rest/api/2/field") == 1
+    assert mean.query == f"avg(story points) over {JQL}"
+    assert total.evidence.items == mean.evidence.items == ("ONB-1", "ONB-2", "ONB-3", "ONB-4", "ONB-5")
+    assert total.evidence.total == 5
+    assert (total.requests, mean.requests) == (2, 0)  # two pages; the average reuses them
+    assert paths(http)[-3:] == ["/rest/api/2/field", "/rest/api/3/search/jql", "/rest/api/3/search/jql"]
+    assert len(paths(http)) == 5  # after serverInfo and myself
+
+
+def test_a_sum_and_an_average_started_together_read_the_issues_once(http: responses.RequestsMock, jira_cloud: JiraConnector) -> None:
+    started = threading.Barrier(2)
+
+    def slow_page(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        time.sleep(0.2)  # the other task asks for the same issues meanwhile
+        return 200, {}, json.dumps(p.jira_cloud_page([_points(1, 2), _points(2, 4)]))
+
+    http.get(f"{p.JIRA_CLOUD}/rest/api/2/field", json=p.jira_fields())
+    http.add_callback(responses.GET, CLOUD_SEARCH, callback=slow_page)
+    http.get(CLOUD_SEARCH, json=p.jira_cloud_page([_points(3, 100)]),  # another JQL is another read
+             match=[matchers.query_param_matcher({"jql": "project = OPS", "fields": f"key,{p.STORY_POINTS}", "maxResults": "100"})])
+
+    def read(agg: str) -> float:
+        started.wait()
+        return jira_cloud.field_aggregate("Story Points", JQL, agg).value
+
+    with ThreadPoolExecutor(2) as pool:
+        values = list(pool.map(read, ["sum", "avg"]))
+    other = jira_cloud.field_aggregate("Story Points", "project = OPS", "sum")
+
+    assert values == [6, 3]
+    assert other.value == 100
+    assert paths(http).count("/rest/api/3/search/jql") == 2
 
 
 def test_data_center_sum_pages_by_start_at_until_total(http: responses.RequestsMock, jira_dc: JiraConnector) -> None:
@@ -264,7 +297,6 @@ def test_data_center_sum_pages_by_start_at_until_total(http: responses.RequestsM
 
 def test_sum_over_no_values_is_zero_but_avg_is_a_bad_value(http: responses.RequestsMock, jira_cloud: JiraConnector) -> None:
     http.get(f"{p.JIRA_CLOUD}/rest/api/2/field", json=p.jira_fields())
-    http.get(CLOUD_SEARCH, json=p.jira_cloud_page([_points(1, None), _points(2, None)]))
     http.get(CLOUD_SEARCH, json=p.jira_cloud_page([_points(1, None), _points(2, None)]))
 
     total = jira_cloud.field_aggregate("Story Points", JQL, "sum")

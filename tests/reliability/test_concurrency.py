@@ -39,16 +39,11 @@ from tests.reliability.helpers import (
 )
 
 SYNCS = 4
-CREATE = """
-import json, sys, time
-from okr_store import db
-engine = db.create_store_engine(sys.argv[1])
-time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
-try:
-    db.ensure_current(engine)
-    print(json.dumps("ok"))
-except Exception as error:
-    print(json.dumps(f"{type(error).__name__}: {error}"))
+STATUS = """
+import sys, time
+from okrsync.cli import app
+time.sleep(max(0.0, float(sys.argv[1]) - time.time()))
+app(["status", "--json", "-c", sys.argv[2]])
 """
 PUBLISHING = {"O1-KR1", "O1-KR2", "O1-KR3", "O2-KR1", "O2-KR2", "O2-KR3", "O2-KR4"}
 
@@ -98,12 +93,18 @@ def _check_round(sandbox: Sandbox, documents: list[dict[str, Any]], expected: di
     assert {k: len(v) for k, v in comments.items()} == dict.fromkeys([*COMMENT_KRS["jira"], *COMMENT_KRS["github"]], 1)
 
 
-def test_four_processes_open_a_new_store_at_once(store_url: str) -> None:
-    """What each sync does first: create the tables of a new store. Four processes doing it at the same
-    moment: one creates them, the others wait and find them (before the fix: duplicate-type errors on
-    PostgreSQL, 'the store has tables but no okrsync schema version' on SQLite)."""
-    start = time.time() + 3
-    programs = [subprocess.Popen([sys.executable, "-c", CREATE, store_url, str(start)], stdout=subprocess.PIPE, text=True)
-                for _ in range(SYNCS)]
-    results = [json.loads(program.communicate(timeout=60)[0]) for program in programs]
-    assert results == ["ok"] * SYNCS
+def test_four_commands_on_a_new_store_at_once(sandbox: Sandbox, project: Path) -> None:
+    """What every command (and each sync) does first: create the tables of a new store and bring its
+    objectives and KRs up to the configuration. Four `okrsync status` at the same moment: one creates,
+    the others wait and find it done (before the fixes: duplicate-key errors on PostgreSQL, 'the store has
+    tables but no okrsync schema version' on SQLite)."""
+    start = time.time() + 3  # after the imports
+    programs = [subprocess.Popen([sys.executable, "-c", STATUS, str(start), str(project)], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for _ in range(SYNCS)]
+    results = [(program.communicate(timeout=60), program.returncode) for program in programs]
+    assert [code for _, code in results] == [0] * SYNCS, [err for (_, err), _ in results]
+    assert all(json.loads(out)["runs"] == [] for (out, _), _ in results)
+    store = engine()
+    with store.connect() as connection:
+        assert connection.scalar(sa.select(sa.func.count()).select_from(models.KeyResult)) == 10
+    store.dispose()

@@ -139,11 +139,9 @@ def test_fault(case: Case, prefect_harness: None, sandbox: Sandbox, project: Pat
     assert not [p for p in document["published"] if p["kr"] in case.krs]
     after = published_state(sandbox)
     assert {k: after[k] for k in case.krs} == {k: shown[k] for k in case.krs}  # what the tools show of them is untouched
-    for service, krs in COMMENT_KRS.items():
+    for service, krs in COMMENT_KRS.items():  # an issue whose KRs all failed received no comment write at all
         if set(krs) <= set(case.krs):
             assert not [w for w in writes(sandbox, service) if "comment" in w["path"]]
-    if set(SHEET_ROWS) <= set(case.krs):
-        assert not [w for w in writes(sandbox, "sheets")]
 
     now = measurements(store)
     assert now[: len(history)] == history  # nothing rewritten or lost

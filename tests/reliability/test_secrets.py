@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,18 +33,29 @@ def secrets_of(sandbox: Sandbox) -> dict[str, str]:
     return found
 
 
-def test_no_secret_anywhere(prefect_harness: None, sandbox: Sandbox, project: Path, caplog: pytest.LogCaptureFixture,
-                            capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def debug_logs(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.LogCaptureFixture]:
+    """caplog at DEBUG for every library, kept in place while flows run."""
     # Prefect's logging setup, run again by a flow run, replaces the root handlers (caplog's among them)
     # unless a handler with a formatter is there: this one keeps caplog in place for the whole test.
     keeper = logging.NullHandler()
     keeper.setFormatter(logging.Formatter())
-    logging.getLogger().addHandler(keeper)
+    root, prefect = logging.getLogger(), logging.getLogger("prefect")
+    root.addHandler(keeper)
+    prefect.addHandler(caplog.handler)  # Prefect's loggers do not propagate to the root
     caplog.set_level(logging.DEBUG)
     for name in ("prefect", "prefect.flow_runs", "prefect.task_runs", "prefect.client", "urllib3", "httplib2", "google",
                  "googleapiclient", "jira", "github", "okrsync", "flows"):
         monkeypatch.setattr(logging.getLogger(name), "level", logging.DEBUG)
-    logging.getLogger("prefect").addHandler(caplog.handler)  # Prefect's loggers do not propagate to the root
+    try:
+        yield caplog
+    finally:
+        root.removeHandler(keeper)
+        prefect.removeHandler(caplog.handler)
+
+
+def test_no_secret_anywhere(prefect_harness: None, sandbox: Sandbox, project: Path, debug_logs: pytest.LogCaptureFixture,
+                            capfd: pytest.CaptureFixture[str]) -> None:
     runner = CliRunner()
     texts: dict[str, str] = {}
     flow_runs: list[Any] = []
@@ -70,16 +82,17 @@ def test_no_secret_anywhere(prefect_harness: None, sandbox: Sandbox, project: Pa
 
     captured = capfd.readouterr()
     texts["stdout"], texts["stderr"] = captured.out, captured.err
-    logging.getLogger().removeHandler(keeper)
-    logging.getLogger("prefect").removeHandler(caplog.handler)
-    texts["log records"] = "\n".join(f"{r.name} {r.getMessage()} {r.args!r} {r.exc_text or ''}" for r in caplog.records)
-    names = {r.name.split(".")[0] for r in caplog.records}
+    records = debug_logs.records
+    texts["log records"] = "\n".join(f"{r.name} {r.getMessage()} {r.args!r} {r.exc_text or ''}" for r in records)
+    names = {r.name.split(".")[0] for r in records}
     assert {"urllib3", "google_auth_httplib2", "httpcore"} <= names, names  # debug logs were on (Prefect's own stay at WARNING)
     texts.update(_prefect_records(flow_runs))
     texts.update(_store_rows())
     assert len(texts["store sync_runs"].splitlines()) == 3  # the dry run records nothing
 
-    leaks = [(what, where) for what, secret in secrets_of(sandbox).items() for where, text in texts.items() if secret in text]
+    secrets = secrets_of(sandbox)
+    assert len([name for name in secrets if name.startswith("access token")]) >= 3  # one per run that got a token
+    leaks = [(what, where) for what, secret in secrets.items() for where, text in texts.items() if secret in text]
     assert not leaks
     assert "rejected" in texts["sync"] and "sync --json" in texts  # the errors were there to leak through
 
