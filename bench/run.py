@@ -220,18 +220,22 @@ def cost_model(plan: dict[str, Any], naive_reads: list[dict[str, Any]], deployme
     cloud = deployment == "Cloud"
     expected: Counter[str] = Counter()
     detail = []
+    fields_read: set[str] = set()  # sums and averages over one JQL share one read of its issues
     for q in plan["queries"]:
         if q["source"] == "sheets":
             continue
         n = records.get((q["kind"], q["query"], q["field"] or q["repo"] or q["agg"]))
         if q["source"] == "github" or (q["kind"] == "count" and not cloud):
             cost = 1
+        elif q["kind"] in ("sum", "avg") and q["query"] in fields_read:
+            cost = 0
         elif n is None:
             cost = None
         elif q["kind"] == "count":
             cost = max(1, math.ceil(n / 5000))
         else:
             cost = max(1, math.ceil(n / (100 if cloud else 1000)))
+            fields_read.add(q["query"])
         if cost is not None:
             expected[q["source"]] += cost
         detail.append({**q, "records": n, "requests": cost})
@@ -500,6 +504,13 @@ def agreement(okrsync: dict[str, float | None], naive: dict[str, float | None]) 
     return {"krs": len(okrsync), "same": len(okrsync) - len(differ), "differ": differ}
 
 
+def fetch_tasks(plan: dict[str, Any]) -> dict[str, int]:
+    """How many fetch tasks the flow runs per source (as flows/sync.py `_fetch_tasks` groups the queries)."""
+    keys = {(q["source"], "sheet" if q["source"] == "sheets" else "fields" if q["kind"] in ("sum", "avg") else q["kind"],
+             "" if q["source"] == "sheets" else q["query"], q["repo"] or "") for q in plan["queries"]}
+    return {s: sum(key[0] == s for key in keys) for s in SOURCE_TYPES}
+
+
 def bounds(sync: dict[str, Any], plan: dict[str, Any], model: dict[str, Any], lim: dict[str, dict[str, float]], latency_ms: int,
            fixed: float) -> dict[str, Any]:
     """The issue's bound and a pacing-aware one for one sync's wall time (seconds).
@@ -511,13 +522,13 @@ def bounds(sync: dict[str, Any], plan: dict[str, Any], model: dict[str, Any], li
                                                  (fetch tasks - 1) / per_second + latency,
                                                  the most pages one query needs x latency)
             publishing = publish requests x latency                                    (one after another)
-    A fetch task is one distinct Jira or GitHub query, or one spreadsheet's batch; the throttle paces
-    task starts, not HTTP requests. The fixed Prefect cost is an empty flow run on the warm server.
+    A fetch task is one distinct Jira count or GitHub query, the sums and averages over one JQL, or one
+    spreadsheet's batch (flows/sync.py `_fetch_tasks`); the throttle paces task starts, not HTTP requests. The fixed Prefect cost is an empty flow run on the warm server.
     """
     latency = latency_ms / 1000
     per_source = sync["requests"]["per_source"]
     issue_model = sum(per_source[s].get("total", 0) / lim[s]["concurrency"] * latency for s in SOURCE_TYPES)
-    tasks = {s: (1 if s == "sheets" and plan["distinct_per_source"][s] else plan["distinct_per_source"][s]) for s in SOURCE_TYPES}
+    tasks = fetch_tasks(plan)
     chain = Counter()  # the most pages one query needs: they are fetched one after another
     for q in model["queries"]:
         chain[q["source"]] = max(chain[q["source"]], q["requests"] or 1)

@@ -34,7 +34,7 @@ from connectors.errors import (
     RateLimitedError,
     UnavailableError,
 )
-from connectors.publishing import holds_marker
+from connectors.publishing import CommentIndex, holds_marker
 from connectors.reading import DEFAULT_EVIDENCE_CAP, Evidence, Reading, timed_reading
 from connectors.retry import RetryPolicy, call_with_retries, retry_after_seconds
 
@@ -81,6 +81,7 @@ class GitHubConnector:
         self._budget: dict[str, tuple[int, float]] = {}  # resource -> (remaining, reset epoch)
         self._lock = threading.Lock()
         self._checked = False
+        self._okrsync_comments = CommentIndex(self._issue_comments)
 
     @property
     def search_remaining(self) -> int | None:
@@ -139,18 +140,22 @@ class GitHubConnector:
             except NotFoundError:
                 current = None
         if current is None or not holds_marker(current.get("body"), marker):
-            current = self._find_comment(repo, number, marker)
+            # a known id that is gone or reused means someone changed the issue: list it again
+            current = self._okrsync_comments.find(issue, marker, fresh=comment_id is not None)
         if current is None:
             created = self._create_comment(repo, number, marker, body)
+            self._okrsync_comments.remember(issue, created)
             return str(created["id"]), True
         if current.get("body") == body:
             return str(current["id"]), False
         self._request("PATCH", f"/repos/{repo}/issues/comments/{current['id']}", body={"body": body})
+        self._okrsync_comments.remember(issue, {**current, "body": body})
         return str(current["id"]), True
 
-    def _find_comment(self, repo: str, number: str, marker: str) -> dict[str, Any] | None:
-        comments = self._pages(f"/repos/{repo}/issues/{number}/comments", {"per_page": 100}, conditional=False)
-        return next((c for c in comments if holds_marker(c.get("body"), marker)), None)
+    def _issue_comments(self, issue: str) -> list[dict[str, Any]]:
+        """Every comment of 'owner/repo#N'."""
+        repo, number = issue.split("#", 1)
+        return self._pages(f"/repos/{repo}/issues/{number}/comments", {"per_page": 100}, conditional=False)
 
     def _create_comment(self, repo: str, number: str, marker: str, body: str) -> Any:
         """POST the comment. A POST that failed (a timeout, a 5xx) may still have created it, so before
@@ -160,7 +165,7 @@ class GitHubConnector:
         def create() -> Any:
             nonlocal tries
             tries += 1
-            if tries > 1 and (found := self._find_comment(repo, number, marker)) is not None:
+            if tries > 1 and (found := self._okrsync_comments.find(f"{repo}#{number}", marker, fresh=True)) is not None:
                 return found
             path = f"/repos/{repo}/issues/{number}/comments"
             return self._attempt("POST", path, None, {"body": body}, "core", False).data

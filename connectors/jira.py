@@ -17,12 +17,11 @@ import json
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import requests
-from cachetools import cachedmethod
 from jira import JIRA, JIRAError
 
 from connectors.counting import CountingAdapter, RequestCounter
@@ -35,7 +34,7 @@ from connectors.errors import (
     RateLimitedError,
     UnavailableError,
 )
-from connectors.publishing import holds_marker
+from connectors.publishing import CommentIndex, holds_marker
 from connectors.reading import DEFAULT_EVIDENCE_CAP, Evidence, Reading, timed_reading
 from connectors.retry import RetryPolicy, call_with_retries, retry_after_seconds
 
@@ -88,8 +87,7 @@ class JiraConnector:
         self._server: JiraServer | None = None
         self._fields: list[dict[str, Any]] | None = None
         self._fields_lock = threading.Lock()
-        self._field_reads: dict[Any, tuple[tuple[str, ...], tuple[float, ...]]] = {}  # one sync's reads, by query
-        self._field_reads_ready = threading.Condition()
+        self._okrsync_comments = CommentIndex(self._comments)
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -124,35 +122,36 @@ class JiraConnector:
             keys = [issue["key"] for issue in answer.get("issues", [])]
             return done(float(total), jql, self._evidence(keys, total))
 
-    def field_aggregate(self, field: str, jql: str, agg: str) -> Reading:
-        """`sum` or `avg` of a numeric field over the issues of `jql`; issues without a value are left out.
-        A sum and an average of the same field and JQL read the issues once (the second waits for the first)."""
+    def field_aggregates(self, jql: str, wanted: Sequence[tuple[str, str]]) -> list[Reading | ConnectorError]:
+        """Each (field, agg) of `wanted`, the `sum` or `avg` of a numeric field over the issues of `jql`,
+        from one read of those issues with all the fields asked for (Jira Cloud gives 100 issues a page
+        however many fields). Issues without a value are left out. One entry per item, in order: a field
+        that cannot be read or summed fails alone; a failed read of the issues raises."""
         self.check()
-        field_id = self.resolve_field(field)
-        with timed_reading(self.counter) as done:
-            keys, values = self._field_values(jql, field_id, field)
-            notes = (f"{len(keys) - len(values)} issues without a value",) if len(values) < len(keys) else ()
-            if agg != "sum" and not values:
-                raise BadValueError(f"no issue of the query has a value for {field!r}, so there is no average")
+        ids: dict[str, str | ConnectorError] = {}
+        for field, _ in wanted:
             try:
-                value = math.fsum(values) if agg == "sum" else math.fsum(values) / len(values)
-            except OverflowError:  # finite values whose sum is not: 1e308 + 1e308
-                raise BadValueError(f"the {agg} of {field} over the query is too large for a number") from None
-            return done(value, f"{agg}({field}) over {jql}", self._evidence(list(keys), len(keys)), notes)
-
-    @cachedmethod(lambda self: self._field_reads, key=lambda self, jql, field_id, field: (jql, field_id),
-                  condition=lambda self: self._field_reads_ready)
-    def _field_values(self, jql: str, field_id: str, field: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
-        """The keys of `jql`'s issues and the finite values of one field (issues without one left out)."""
-        fields = ["key", field_id]
-        issues = self._cloud_issues(jql, fields, CLOUD_FIELDS_PAGE) if self.check().is_cloud else self._server_issues(jql, fields)
-        keys, values = [], []
-        for issue in issues:
-            keys.append(issue["key"])
-            raw = (issue.get("fields") or {}).get(field_id)
-            if raw is not None:
-                values.append(_finite(raw, f"{issue['key']} has {field}"))
-        return tuple(keys), tuple(values)
+                ids[field] = self.resolve_field(field)
+            except ConnectorError as error:
+                ids[field] = error
+        fields = list(dict.fromkeys(i for i in ids.values() if isinstance(i, str)))
+        with timed_reading(self.counter) as done:
+            issues = list(self._issues(jql, fields)) if fields else []
+            keys = [issue["key"] for issue in issues]
+            note = (f"one read of the issues for {len(fields)} fields",) if len(fields) > 1 else ()
+            readings: list[Reading | ConnectorError] = []
+            for field, agg in wanted:
+                field_id = ids[field]
+                if isinstance(field_id, ConnectorError):
+                    readings.append(field_id)
+                    continue
+                try:
+                    value, notes = _aggregate(issues, field, field_id, agg)
+                except BadValueError as error:
+                    readings.append(error)
+                    continue
+                readings.append(done(value, f"{agg}({field}) over {jql}", self._evidence(keys, len(keys)), notes + note))
+            return readings
 
     def resolve_field(self, field: str) -> str:
         """A field's id from its display name ('Story Points') or id; the field list is read once."""
@@ -173,6 +172,11 @@ class JiraConnector:
         if kind not in (None, "number"):
             raise BadQueryError(f"Jira field {field!r} is a {kind} field, not a number")
         return str(matches[0]["id"])
+
+    def _issues(self, jql: str, fields: list[str]) -> Iterator[dict[str, Any]]:
+        """The issues of `jql` with the key and these fields, page by page."""
+        fields = ["key", *fields]
+        return self._cloud_issues(jql, fields, CLOUD_FIELDS_PAGE) if self.check().is_cloud else self._server_issues(jql, fields)
 
     def _cloud_issues(self, jql: str, fields: list[str], page: int) -> Iterator[dict[str, Any]]:
         seen: set[str] = set()
@@ -208,19 +212,17 @@ class JiraConnector:
 
     # --- publishing ----------------------------------------------------------------------------
 
-    def find_comment(self, issue_key: str, marker: str) -> dict[str, Any] | None:
-        """The comment on the issue whose body holds `marker`, if any."""
+    def _comments(self, issue_key: str) -> Iterator[dict[str, Any]]:
+        """Every comment of the issue, page by page."""
         start = 0
         for _ in range(MAX_PAGES):
             answer = self._get(f"/rest/api/2/issue/{issue_key}/comment", {"startAt": start, "maxResults": 100})
             comments = answer.get("comments", [])
-            for comment in comments:
-                if holds_marker(comment.get("body"), marker):
-                    return comment
+            yield from comments
             start += len(comments)
             if not comments or start >= int(answer.get("total", start)):
-                return None
-        return None
+                return
+        raise UnavailableError(f"Jira answered more than {MAX_PAGES} pages of comments on {issue_key}")
 
     def upsert_comment(self, issue_key: str, marker: str, body: str, comment_id: str | None = None) -> tuple[str, bool]:
         """Create or edit the okrsync comment holding `marker`; returns (comment id, whether written).
@@ -235,13 +237,16 @@ class JiraConnector:
             except NotFoundError:
                 current = None
         if current is None or not holds_marker(current.get("body"), marker):
-            current = self.find_comment(issue_key, marker)
+            # a known id that is gone or reused means someone changed the issue: list it again
+            current = self._okrsync_comments.find(issue_key, marker, fresh=comment_id is not None)
         if current is None:
             created = self._create_comment(issue_key, marker, body)
+            self._okrsync_comments.remember(issue_key, created)
             return str(created["id"]), True
         if current.get("body") == body:
             return str(current["id"]), False
         self._send("PUT", f"/rest/api/2/issue/{issue_key}/comment/{current['id']}", body={"body": body})
+        self._okrsync_comments.remember(issue_key, {**current, "body": body})
         return str(current["id"]), True
 
     def _create_comment(self, issue_key: str, marker: str, body: str) -> Any:
@@ -252,7 +257,7 @@ class JiraConnector:
         def create() -> Any:
             nonlocal tries
             tries += 1
-            if tries > 1 and (found := self.find_comment(issue_key, marker)) is not None:
+            if tries > 1 and (found := self._okrsync_comments.find(issue_key, marker, fresh=True)) is not None:
                 return found
             return self._attempt("POST", f"/rest/api/2/issue/{issue_key}/comment", None, {"body": body})
 
@@ -309,6 +314,19 @@ class JiraConnector:
         if status is None:
             return UnavailableError(f"Jira did not answer: {detail}")
         return UnavailableError(f"Jira answered {status}: {detail}", retry_after=retry_after_seconds(headers), status=status)
+
+
+def _aggregate(issues: list[dict[str, Any]], field: str, field_id: str, agg: str) -> tuple[float, tuple[str, ...]]:
+    """The sum or average of one field over the issues that have a value; notes on those that have none."""
+    values = [_finite(raw, f"{issue['key']} has {field}") for issue in issues
+              if (raw := (issue.get("fields") or {}).get(field_id)) is not None]
+    notes = (f"{len(issues) - len(values)} issues without a value",) if len(values) < len(issues) else ()
+    if agg != "sum" and not values:
+        raise BadValueError(f"no issue of the query has a value for {field!r}, so there is no average")
+    try:
+        return (math.fsum(values) if agg == "sum" else math.fsum(values) / len(values)), notes
+    except OverflowError:  # finite values whose sum is not: 1e308 + 1e308
+        raise BadValueError(f"the {agg} of {field} over the query is too large for a number") from None
 
 
 def _finite(raw: Any, what: str) -> float:

@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from mapping.display import (
     STATUS_LABEL,
@@ -23,6 +26,7 @@ from mapping.display import (
 STATUS_ICON = {"on_track": "🟢", "at_risk": "🟡", "off_track": "🔴", "no_data": "⚪"}
 _JIRA_SPECIAL = re.compile(r"([\\{}\[\]|*_+^~?#!-])")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+MARKER_PREFIX = "okrsync:kr="
 
 
 @dataclass(frozen=True)
@@ -45,12 +49,39 @@ class ProgressUpdate:
 
     @property
     def marker(self) -> str:
-        return f"okrsync:kr={self.kr_id}"
+        return f"{MARKER_PREFIX}{self.kr_id}"
 
 
 def holds_marker(body: object, marker: str) -> bool:
     """Whether a comment body carries `marker` whole: okrsync:kr=O1-KR1 is not found in O1-KR10's comment."""
     return re.search(re.escape(marker) + r"(?![A-Za-z0-9_.\-])", str(body or "")) is not None
+
+
+class CommentIndex:
+    """okrsync's comments on each issue, listed once per run: finding the comments of several KRs on one
+    issue costs one listing, not one per KR. Only comments holding a marker are kept; the connector
+    tells it of each comment it creates or edits, so it never goes stale within the run."""
+
+    def __init__(self, list_comments: Callable[[str], Iterable[dict[str, Any]]]):
+        self._list = list_comments
+        self._by_issue: dict[str, list[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def find(self, issue: str, marker: str, *, fresh: bool = False) -> dict[str, Any] | None:
+        """The comment on `issue` holding `marker`, if any; `fresh` lists the issue again (after a failed
+        POST, which may have created one)."""
+        with self._lock:
+            if fresh or issue not in self._by_issue:
+                self._by_issue[issue] = [c for c in self._list(issue) if MARKER_PREFIX in str(c.get("body") or "")]
+            comments = self._by_issue[issue]
+        return next((c for c in comments if holds_marker(c.get("body"), marker)), None)
+
+    def remember(self, issue: str, comment: dict[str, Any]) -> None:
+        """A comment just created or edited (its id and body) on an issue already listed."""
+        with self._lock:
+            listed = self._by_issue.get(issue)
+            if listed is not None:
+                listed[:] = [c for c in listed if str(c.get("id")) != str(comment.get("id"))] + [comment]
 
 
 def content_hash(text: str) -> str:

@@ -54,11 +54,21 @@ def check_source(name: str, connector: Connector) -> SourceFacts | ConnectorErro
 
 @task(name="fetch-query", cache_policy=NO_CACHE)
 def fetch_query(query: SourceQuery, connector: Connector, throttle: Throttle, board: ProgressBoard) -> Outcome:
-    """Run one Jira or GitHub query within the source's limits."""
+    """Run one Jira count or GitHub query within the source's limits."""
     with throttle.slot(on_wait=lambda seconds: board.waiting(query.source, seconds)):
         outcome = _guarded(lambda: _read(query, connector))
     board.done(query.source, 1)
     return outcome
+
+
+@task(name="fetch-jira-fields", cache_policy=NO_CACHE)
+def fetch_jira_fields(queries: list[SourceQuery], connector: JiraConnector, throttle: Throttle, board: ProgressBoard) -> list[Outcome]:
+    """Every sum and average over one JQL query, from one read of its issues."""
+    wanted = [(str(q.field), q.kind) for q in queries]
+    with throttle.slot(on_wait=lambda seconds: board.waiting(queries[0].source, seconds)):
+        outcomes = _guarded(lambda: connector.field_aggregates(queries[0].query, wanted))
+    board.done(queries[0].source, len(queries))
+    return outcomes if isinstance(outcomes, list) else [outcomes for _ in queries]
 
 
 @task(name="fetch-sheet", cache_policy=NO_CACHE)
@@ -75,10 +85,8 @@ def fetch_sheet(queries: list[SourceQuery], connector: SheetsConnector, throttle
 
 
 def _read(query: SourceQuery, connector: Connector) -> Reading:
-    if isinstance(connector, JiraConnector):
-        if query.kind == "count":
-            return connector.count(query.query, approximate=query.approximate)
-        return connector.field_aggregate(str(query.field), query.query, query.kind)
+    if isinstance(connector, JiraConnector) and query.kind == "count":
+        return connector.count(query.query, approximate=query.approximate)
     if isinstance(connector, GitHubConnector):
         if query.kind == "count":
             return connector.count(query.query)

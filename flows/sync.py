@@ -172,12 +172,7 @@ def _fetch(plan: SyncPlan, connectors: dict[str, Connector | ConnectorError],
             fetched.update({q: error for q in queries})  # type: ignore[misc]
             BOARD.done(source, len(queries))
             continue
-        throttle = Throttle(source_limits(config.sources[source]))
-        if isinstance(connector, SheetsConnector):
-            submissions[source] = [(queries, partial(fetching.fetch_sheet.submit, queries, connector, throttle, BOARD))]
-        else:
-            assert isinstance(connector, (JiraConnector, GitHubConnector))
-            submissions[source] = [([q], partial(fetching.fetch_query.submit, q, connector, throttle, BOARD)) for q in queries]
+        submissions[source] = _fetch_tasks(queries, connector, Throttle(source_limits(config.sources[source])))
     # Submit the sources' queries in turn, so that one source's limits never hold up another's queue.
     futures = [(queries, submit()) for batch in zip_longest(*submissions.values()) for queries, submit in filter(None, batch)]
     for queries, future in futures:
@@ -185,6 +180,23 @@ def _fetch(plan: SyncPlan, connectors: dict[str, Connector | ConnectorError],
         results = result if isinstance(result, list) else [result]
         fetched.update(zip(queries, results, strict=True))
     return fetched
+
+
+def _fetch_tasks(queries: list[SourceQuery], connector: Connector, throttle: Throttle) -> list[tuple[list[SourceQuery], Any]]:
+    """One source's fetch tasks, each with the queries it answers, ready to submit: a spreadsheet's cells
+    and ranges in one batch; Jira's sums and averages over the same JQL from one read of its issues; any
+    other query alone."""
+    if isinstance(connector, SheetsConnector):
+        return [(queries, partial(fetching.fetch_sheet.submit, queries, connector, throttle, BOARD))]
+    tasks = []
+    if isinstance(connector, JiraConnector):
+        by_jql: dict[str, list[SourceQuery]] = defaultdict(list)
+        for query in queries:
+            if query.kind in ("sum", "avg"):
+                by_jql[query.query].append(query)
+        tasks = [(group, partial(fetching.fetch_jira_fields.submit, group, connector, throttle, BOARD)) for group in by_jql.values()]
+        queries = [q for q in queries if q.kind not in ("sum", "avg")]
+    return tasks + [([q], partial(fetching.fetch_query.submit, q, connector, throttle, BOARD)) for q in queries]
 
 
 def _status(outcomes: list[KROutcome]) -> str:

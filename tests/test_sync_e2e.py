@@ -165,3 +165,18 @@ def test_a_token_from_a_prefect_secret_block(prefect_harness: None, sandbox: San
     document, _ = sync(project, only=["O2-KR1"], publish=False)
     (kr,) = document["key_results"]
     assert kr["error_class"] == "auth" and "Prefect Secret block 'no-such-block'" in kr["message"]
+
+
+def test_sums_and_averages_over_one_jql_read_its_issues_once(prefect_harness: None, sandbox: Sandbox, project: Path) -> None:  # noqa: F811
+    """O3-KR1 averages Cycle Time over O2-KR4's query (which sums Story Points): ONB-3 (4.5 days) and
+    ONB-4 (2 days) have one; both values come from one search asking for both fields."""
+    text = project.read_text(encoding="utf-8")
+    project.write_text(text.replace("""jql: 'statusCategory = Done AND "Cycle Time" >= 0'""",
+                                    "jql: 'project = ONB AND statusCategory = Done'"), encoding="utf-8")
+    sandbox.reset_log()
+    document, _ = sync(project, publish=False)
+    by_id = {kr["id"]: kr for kr in document["key_results"]}
+    assert (by_id["O2-KR4"]["new_value"], by_id["O3-KR1"]["new_value"]) == (5, pytest.approx(3.25))
+    field_searches = [r["query"] for r in sandbox.requests("jira") if r["path"].endswith("/search/jql") and "customfield" in r["query"]]
+    assert len(field_searches) == 1
+    assert "customfield_10016" in field_searches[0] and "customfield_10050" in field_searches[0]

@@ -20,6 +20,7 @@ JIRA_EMAIL = "okr-bot@acme.example"
 JIRA_TOKEN = "ATATT3xFfGF0-jira-secret-token-Zq81"
 JIRA_PAT = "NjQ2MzE5-dc-personal-access-token-Kx2"
 STORY_POINTS = "customfield_10016"
+CYCLE_TIME = "customfield_10060"
 
 _AVATARS = {
     size: f"https://avatar-management--avatars.us-west-2.prod.public.atl-paas.net/initials/OB-4.png?size={n}&s={n}"
@@ -118,6 +119,7 @@ def jira_fields() -> list[dict[str, Any]]:
         _custom_field(10041, "Team", "string", "textfield"),
         _custom_field(10050, "Budget", "number", "float"),
         _custom_field(10051, "Budget", "number", "float"),  # two fields with one display name
+        _custom_field(10060, "Cycle Time", "number", "float"),
     ]
 
 

@@ -226,6 +226,28 @@ def test_rerun_after_a_crash_finds_the_comment_by_its_marker(http: responses.Req
     assert target.fake.holding(UPDATE.marker) == [comment_id]
 
 
+def test_the_comments_of_several_krs_on_one_issue_are_found_with_one_listing(
+    http: responses.RequestsMock, target: Target, make_jira: Callable[..., JiraConnector],
+    make_github: Callable[..., GitHubConnector],
+) -> None:
+    updates = [dataclasses.replace(UPDATE, kr_id=f"O1-KR{n}") for n in (1, 2, 3)]
+    target.fake.seed("first!", "second", "third")  # two pages of two
+
+    def listings() -> int:
+        return len([c for c in http.calls if c.request.method == "GET" and re.search(r"/comments?(\?|$)", c.request.url)])
+
+    ids = [target.upsert(update, None)[0] for update in updates]
+    assert (listings(), len(writes(http))) == (2, 3)  # the issue listed once (two pages), then three POSTs
+
+    # The next run (a new connector), which lost the ids (a crash): one listing finds all three.
+    target.connector = make_jira() if isinstance(target.connector, JiraConnector) else make_github()
+    found = [target.upsert(moved(update, 20), None) for update in updates]
+    assert found == [(comment_id, True) for comment_id in ids]
+    assert listings() == 2 + 3  # three pages now (six comments)
+    assert [w.split()[0] for w in writes(http)] == ["POST"] * 3 + [target.edit_method] * 3
+    assert all(target.fake.holding(update.marker) == [i] for update, i in zip(updates, ids, strict=True))
+
+
 def test_a_comment_deleted_by_hand_is_created_again(http: responses.RequestsMock, target: Target) -> None:
     comment_id, _ = target.upsert(UPDATE, None)
     del target.fake.comments[comment_id]
