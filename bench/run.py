@@ -341,70 +341,73 @@ def run(options: Options, say: Any = print) -> dict[str, Any]:
 
         from flows.sync import sync_flow
         from okr_store import db
+        from okrsync.prefect_env import in_process_runs
 
         import_seconds = time.perf_counter() - t
 
-        @flow(name="bench-warmup", log_prints=False)
-        def warmup() -> int:
-            return 1
+        # Flows run as `okrsync sync` runs them (okrsync/prefect_env.py: no heartbeats on the temporary server).
+        with in_process_runs():
+            @flow(name="bench-warmup", log_prints=False)
+            def warmup() -> int:
+                return 1
 
-        t = time.perf_counter()
-        warmup()
-        server_start = time.perf_counter() - t
-        t = time.perf_counter()
-        warmup()
-        empty_run = time.perf_counter() - t
-        say(f"prefect: import {import_seconds:.1f} s, temporary server start (first flow call) {server_start:.1f} s, an empty flow run {empty_run:.2f} s")
+            t = time.perf_counter()
+            warmup()
+            server_start = time.perf_counter() - t
+            t = time.perf_counter()
+            warmup()
+            empty_run = time.perf_counter() - t
+            say(f"prefect: import {import_seconds:.1f} s, temporary server start (first flow call) {server_start:.1f} s, an empty flow run {empty_run:.2f} s")
 
-        t = time.perf_counter()
-        engine = db.create_store_engine(f"sqlite:///{store}")
-        db.ensure_current(engine)
-        engine.dispose()
-        migrate_seconds = time.perf_counter() - t
+            t = time.perf_counter()
+            engine = db.create_store_engine(f"sqlite:///{store}")
+            db.ensure_current(engine)
+            engine.dispose()
+            migrate_seconds = time.perf_counter() - t
 
-        def measured_sync(label: str, profile: bool) -> dict[str, Any]:
-            budgets_before = sandbox.github_budgets()
-            sandbox.reset_log()
-            rss_before = current_rss_mb()
-            peak_is_own = reset_peak_rss()
-            sampler = None
-            cpu_before = os.times()
-            t0 = time.time()
-            started = time.perf_counter()
-            if profile:
-                from bench.sampler import Sampler
+            def measured_sync(label: str, profile: bool) -> dict[str, Any]:
+                budgets_before = sandbox.github_budgets()
+                sandbox.reset_log()
+                rss_before = current_rss_mb()
+                peak_is_own = reset_peak_rss()
+                sampler = None
+                cpu_before = os.times()
+                t0 = time.time()
+                started = time.perf_counter()
+                if profile:
+                    from bench.sampler import Sampler
 
-                with Sampler(interval=0.01) as sampler:
+                    with Sampler(interval=0.01) as sampler:
+                        document = sync_flow(config_path=str(config_path), trigger="benchmark")
+                else:
                     document = sync_flow(config_path=str(config_path), trigger="benchmark")
-            else:
-                document = sync_flow(config_path=str(config_path), trigger="benchmark")
-            wall = time.perf_counter() - started
-            cpu_after = os.times()
-            peak = peak_rss_mb()
-            log = sandbox.requests_log()
-            budgets_after = sandbox.github_budgets()
-            failed = [k for k in document["key_results"] if k["outcome"] != "ok"]
-            result = {
-                "status": document["status"], "wall_seconds": round(wall, 2), "requests": summarize_log(log),
-                "cpu_seconds": round((cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system), 2),
-                "timeline": timeline(log, t0, wall),
-                "github_rate_limit_counters": budget_delta(budgets_before, budgets_after),
-                "okrsync_sources": document["sources"],
-                "published": Counter(p["action"] for p in document["published"]),
-                "failed_krs": [{"id": k["id"], "error": k["error_class"], "message": k["message"]} for k in failed],
-                "rss_before_mb": rss_before, "peak_rss_mb": peak, "peak_rss_of_this_sync": peak_is_own,
-                "publish_failures": [p for p in document["published"] if p["action"] == "failed"],
-                "values": {k["id"]: k["new_value"] for k in document["key_results"]},
-            }
-            if sampler is not None:
-                result["profile"] = sampler.summary()
-            by_source = ", ".join(f"{s} {c.get('total', 0)}" for s, c in result["requests"]["per_source"].items())
-            say(f"{label}: {document['status']} in {wall:.1f} s, {log['total']} requests ({by_source})"
-                + (f", {len(failed)} KRs failed" if failed else ""))
-            return result
+                wall = time.perf_counter() - started
+                cpu_after = os.times()
+                peak = peak_rss_mb()
+                log = sandbox.requests_log()
+                budgets_after = sandbox.github_budgets()
+                failed = [k for k in document["key_results"] if k["outcome"] != "ok"]
+                result = {
+                    "status": document["status"], "wall_seconds": round(wall, 2), "requests": summarize_log(log),
+                    "cpu_seconds": round((cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system), 2),
+                    "timeline": timeline(log, t0, wall),
+                    "github_rate_limit_counters": budget_delta(budgets_before, budgets_after),
+                    "okrsync_sources": document["sources"],
+                    "published": Counter(p["action"] for p in document["published"]),
+                    "failed_krs": [{"id": k["id"], "error": k["error_class"], "message": k["message"]} for k in failed],
+                    "rss_before_mb": rss_before, "peak_rss_mb": peak, "peak_rss_of_this_sync": peak_is_own,
+                    "publish_failures": [p for p in document["published"] if p["action"] == "failed"],
+                    "values": {k["id"]: k["new_value"] for k in document["key_results"]},
+                }
+                if sampler is not None:
+                    result["profile"] = sampler.summary()
+                by_source = ", ".join(f"{s} {c.get('total', 0)}" for s, c in result["requests"]["per_source"].items())
+                say(f"{label}: {document['status']} in {wall:.1f} s, {log['total']} requests ({by_source})"
+                    + (f", {len(failed)} KRs failed" if failed else ""))
+                return result
 
-        first = measured_sync("sync 1 (full)", options.profile)
-        second = measured_sync("sync 2 (no change)", False)
+            first = measured_sync("sync 1 (full)", options.profile)
+            second = measured_sync("sync 2 (no change)", False)
 
         # --- the naive script, in a process of its own (its own memory, its own imports) ---
         spec = {
@@ -521,7 +524,7 @@ def bounds(sync: dict[str, Any], plan: dict[str, Any], model: dict[str, Any], li
             fetching   = max over sources of max(requests x latency / concurrency,     (sources in parallel)
                                                  (fetch tasks - 1) / per_second + latency,
                                                  the most pages one query needs x latency)
-            publishing = publish requests x latency                                    (one after another)
+            publishing = max over tools of its publish requests x latency             (tools in parallel, writes serial)
     A fetch task is one distinct Jira count or GitHub query, the sums and averages over one JQL, or one
     spreadsheet's batch (flows/sync.py `_fetch_tasks`); the throttle paces task starts, not HTTP requests. The fixed Prefect cost is an empty flow run on the warm server.
     """
@@ -541,7 +544,7 @@ def bounds(sync: dict[str, Any], plan: dict[str, Any], model: dict[str, Any], li
         by_chain = chain.get(s, 1 if tasks[s] else 0) * latency
         fetch[s] = {"by_concurrency": round(by_concurrency, 2), "by_pacing": round(by_pacing, 2), "longest_query": round(by_chain, 2), "tasks": tasks[s]}
     fetching = max(max(f["by_concurrency"], f["by_pacing"], f["longest_query"]) for f in fetch.values())
-    publishing = sum(per_source[s].get("publish", 0) for s in SOURCE_TYPES) * latency
+    publishing = max(per_source[s].get("publish", 0) for s in SOURCE_TYPES) * latency
     paced_model = discovery + fetching + publishing
     return {
         "fixed_prefect_seconds": round(fixed, 2),

@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import sqlalchemy as sa
 
@@ -66,10 +68,12 @@ def publish_changes(
     dry_run: bool,
     now: dt.datetime,
 ) -> list[PublishResult]:
-    """Publish every KR of the run that has a fresh value and whose content changed."""
+    """Publish every KR of the run that has a fresh value and whose content changed. Each tool is
+    written to from a thread of its own, its writes one after another; results come in KR order."""
     thresholds = scoring.Thresholds.of(config.scoring)
     owners = {kr.id: (objective, kr) for objective, kr in config.key_results()}
-    results: list[PublishResult] = []
+    slots: list[list[PublishResult]] = []
+    writes: dict[str, list[tuple[int, Callable[[], list[PublishResult]]]]] = defaultdict(list)  # per tool, in order
     sheet_batches: dict[str, list[tuple[str, schema.PublishTarget, ProgressUpdate, str]]] = defaultdict(list)
     for outcome in outcomes:
         objective, kr = owners[outcome.kr_key]
@@ -82,20 +86,29 @@ def publish_changes(
             body_hash = _hash_for(connector, update)
             last = book.last(kr.id, key)
             if last is not None and last[1] == body_hash:
-                results.append(PublishResult(kr.id, key, "unchanged"))
+                slots.append([PublishResult(kr.id, key, "unchanged")])
             elif dry_run:
-                results.append(PublishResult(kr.id, key, "would_publish", _preview(connector, update)))
+                slots.append([PublishResult(kr.id, key, "would_publish", _preview(connector, update))])
             elif isinstance(connector, ConnectorError) or connector is None:
-                results.append(PublishResult(kr.id, key, "failed", f"source {target.to!r}: {connector}"))
+                slots.append([PublishResult(kr.id, key, "failed", f"source {target.to!r}: {connector}")])
             elif isinstance(connector, SheetsConnector):
                 sheet_batches[target.to].append((kr.id, target, update, body_hash))
             else:
-                results.append(_publish_comment(connector, book, kr.id, target, update, body_hash))
+                writes[target.to].append((len(slots), partial(_publish_comment, connector, book, kr.id, target, update, body_hash, last)))
+                slots.append([])
     for source, batch in sheet_batches.items():
         connector = connectors[source]
         assert isinstance(connector, SheetsConnector)
-        results.extend(_publish_sheet(connector, book, batch, now))
-    return results
+        writes[source].append((len(slots), partial(_publish_sheet, connector, book, batch, now)))
+        slots.append([])
+
+    def write(jobs: list[tuple[int, Callable[[], list[PublishResult]]]]) -> None:
+        for slot, job in jobs:
+            slots[slot] = job()
+
+    with ThreadPoolExecutor(max_workers=max(1, len(writes)), thread_name_prefix="okrsync-publish") as pool:
+        list(pool.map(write, writes.values()))  # list(): a job's exception is raised here
+    return [result for slot in slots for result in slot]
 
 
 def _hash_for(connector: Connector | ConnectorError | None, update: ProgressUpdate) -> str:
@@ -138,18 +151,18 @@ class PublicationBook:
 
 
 def _publish_comment(connector: JiraConnector | GitHubConnector, book: PublicationBook, kr_key: str,
-                     target: schema.PublishTarget, update: ProgressUpdate, body_hash: str) -> PublishResult:
+                     target: schema.PublishTarget, update: ProgressUpdate, body_hash: str,
+                     last: tuple[str | None, str] | None) -> list[PublishResult]:
     key = target_key(target)
     render: Callable[[ProgressUpdate], str] = render_github if isinstance(connector, GitHubConnector) else render_jira
-    last = book.last(kr_key, key)
     try:
         comment_id, written = connector.upsert_comment(str(target.issue), update.marker, render(update), last[0] if last else None)
         if isinstance(connector, JiraConnector) and target.field and update.value is not None:
             connector.set_number_field(str(target.issue), target.field, update.value)
     except ConnectorError as error:
-        return PublishResult(kr_key, key, "failed", f"{error.error_class}: {error}")
+        return [PublishResult(kr_key, key, "failed", f"{error.error_class}: {error}")]
     book.remember(kr_key, key, comment_id, body_hash)
-    return PublishResult(kr_key, key, "created_or_updated" if written else "unchanged")
+    return [PublishResult(kr_key, key, "created_or_updated" if written else "unchanged")]
 
 
 def _publish_sheet(connector: SheetsConnector, book: PublicationBook,

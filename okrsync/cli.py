@@ -32,7 +32,7 @@ from okr_store.scoring import Thresholds
 from okr_store.status import build_status
 from okr_store.url import resolve_store_url, store_url_for
 from okrsync.local_server import ServerDidNotStart, prefect_api
-from okrsync.prefect_env import quiet_prefect, silence_shutdown
+from okrsync.prefect_env import in_process_runs, quiet_prefect, silence_shutdown
 from okrsync.render_run import live_progress, render_run
 from okrsync.render_status import render_status
 from okrsync.render_text import render_progress
@@ -295,7 +295,7 @@ def sync(
     quiet_prefect()
     from flows.sync import BOARD, sync_flow
 
-    with live_progress(BOARD, enabled=not as_json and err.is_terminal, console=err):
+    with in_process_runs(), live_progress(BOARD, enabled=not as_json and err.is_terminal, console=err):
         document = sync_flow(
             config_path=str(resolve_config_path(config)), dry_run=dry_run,
             only=list(only) if only else None, publish=not no_publish,
