@@ -138,7 +138,7 @@ class JiraConnector:
         with timed_reading(self.counter) as done:
             issues = list(self._issues(jql, fields)) if fields else []
             keys = [issue["key"] for issue in issues]
-            note = (f"one read of the issues for {len(fields)} fields",) if len(fields) > 1 else ()
+            note = (f"one read of the issues for {len(fields)} fields (its requests counted for each)",) if len(fields) > 1 else ()
             readings: list[Reading | ConnectorError] = []
             for field, agg in wanted:
                 field_id = ids[field]

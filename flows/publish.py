@@ -8,6 +8,7 @@ a crash edits the comment instead of adding one. A failed KR is not published.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -73,7 +74,7 @@ def publish_changes(
     thresholds = scoring.Thresholds.of(config.scoring)
     owners = {kr.id: (objective, kr) for objective, kr in config.key_results()}
     slots: list[list[PublishResult]] = []
-    writes: dict[str, list[tuple[int, Callable[[], list[PublishResult]]]]] = defaultdict(list)  # per tool, in order
+    writes: dict[str, list[_Job]] = defaultdict(list)  # per tool, in order
     sheet_batches: dict[str, list[tuple[str, schema.PublishTarget, ProgressUpdate, str]]] = defaultdict(list)
     for outcome in outcomes:
         objective, kr = owners[outcome.kr_key]
@@ -94,21 +95,39 @@ def publish_changes(
             elif isinstance(connector, SheetsConnector):
                 sheet_batches[target.to].append((kr.id, target, update, body_hash))
             else:
-                writes[target.to].append((len(slots), partial(_publish_comment, connector, book, kr.id, target, update, body_hash, last)))
+                job = partial(_publish_comment, connector, book, kr.id, target, update, body_hash, last)
+                writes[target.to].append(_Job(len(slots), [(kr.id, key)], job))
                 slots.append([])
     for source, batch in sheet_batches.items():
         connector = connectors[source]
         assert isinstance(connector, SheetsConnector)
-        writes[source].append((len(slots), partial(_publish_sheet, connector, book, batch, now)))
+        targets = [(kr, target_key(target)) for kr, target, _, _ in batch]
+        writes[source].append(_Job(len(slots), targets, partial(_publish_sheet, connector, book, batch, now)))
         slots.append([])
 
-    def write(jobs: list[tuple[int, Callable[[], list[PublishResult]]]]) -> None:
-        for slot, job in jobs:
-            slots[slot] = job()
+    def write(jobs: list[_Job]) -> None:
+        for job in jobs:
+            slots[job.slot] = job.results()
 
     with ThreadPoolExecutor(max_workers=max(1, len(writes)), thread_name_prefix="okrsync-publish") as pool:
-        list(pool.map(write, writes.values()))  # list(): a job's exception is raised here
+        list(pool.map(write, writes.values()))
     return [result for slot in slots for result in slot]
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One write to a tool: where its results go in the run's list, the (KR, target) pairs it covers."""
+
+    slot: int
+    targets: list[tuple[str, str]]
+    run: Callable[[], list[PublishResult]]
+
+    def results(self) -> list[PublishResult]:
+        """What the write did; an unforeseen error (a bug, the store gone) fails its KRs, not the others'."""
+        try:
+            return self.run()
+        except Exception as error:  # noqa: BLE001
+            return [PublishResult(kr, key, "failed", f"unexpected error: {type(error).__name__}: {error}") for kr, key in self.targets]
 
 
 def _hash_for(connector: Connector | ConnectorError | None, update: ProgressUpdate) -> str:
@@ -131,12 +150,13 @@ class PublicationBook:
 
     def __init__(self, engine: sa.Engine | None, cycle_id: int | None, run_id: int | None):
         self._engine, self._cycle_id, self._run_id = engine, cycle_id, run_id
+        self._one_at_a_time = threading.Lock()  # the publishing threads share it (an in-memory store is one connection)
 
     def last(self, kr_key: str, target: str) -> tuple[str | None, str] | None:
         """(external reference, content hash) of the last publication, if any."""
         if self._engine is None or self._cycle_id is None:
             return None
-        with db.transaction(self._engine) as session:
+        with self._one_at_a_time, db.transaction(self._engine) as session:
             kr = runs.key_results_by_key(session, self._cycle_id).get(kr_key)
             row = runs.publication(session, kr.id, target) if kr else None
             return (row.external_ref, row.content_hash) if row else None
@@ -145,7 +165,7 @@ class PublicationBook:
         """Record a publication as soon as it is written (a crash later loses nothing)."""
         if self._engine is None or self._cycle_id is None:
             return
-        with db.transaction(self._engine) as session:
+        with self._one_at_a_time, db.transaction(self._engine) as session:
             kr = runs.key_results_by_key(session, self._cycle_id)[kr_key]
             runs.record_publication(session, kr.id, target, external_ref, body_hash, self._run_id)
 

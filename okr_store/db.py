@@ -29,13 +29,17 @@ def display_url(url: str) -> str:
 
 
 def create_store_engine(url: str) -> sa.Engine:
-    """An engine for the store. SQLite gets WAL, a busy timeout and `BEGIN IMMEDIATE` transactions."""
+    """An engine for the store. SQLite gets WAL, a busy timeout and `BEGIN IMMEDIATE` transactions; an
+    in-memory SQLite store is one connection, so its users must not open two transactions at once."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return sa.create_engine(parsed, pool_pre_ping=True)
+    connect_args: dict[str, object] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = sa.create_engine(parsed, connect_args=connect_args)
+    else:  # in memory: one connection, shared by the run's threads, or each thread would see an empty store
+        engine = sa.create_engine(parsed, connect_args={**connect_args, "check_same_thread": False}, poolclass=sa.pool.StaticPool)
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001

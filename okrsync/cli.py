@@ -32,7 +32,7 @@ from okr_store.scoring import Thresholds
 from okr_store.status import build_status
 from okr_store.url import resolve_store_url, store_url_for
 from okrsync.local_server import ServerDidNotStart, prefect_api
-from okrsync.prefect_env import in_process_runs, quiet_prefect, silence_shutdown
+from okrsync.prefect_env import in_process_runs, quiet_prefect, silence_shutdown, start_temporary_server
 from okrsync.render_run import live_progress, render_run
 from okrsync.render_status import render_status
 from okrsync.render_text import render_progress
@@ -295,6 +295,7 @@ def sync(
     quiet_prefect()
     from flows.sync import BOARD, sync_flow
 
+    start_temporary_server()
     with in_process_runs(), live_progress(BOARD, enabled=not as_json and err.is_terminal, console=err):
         document = sync_flow(
             config_path=str(resolve_config_path(config)), dry_run=dry_run,
@@ -349,6 +350,8 @@ def demo(
     os.environ.pop("OKRSYNC_STORE", None)  # the demo keeps its own store in --dir
     from okrsync.demo import run_demo
 
+    out.print("Starting Prefect (the first start prepares its database: up to half a minute)…")
+    start_temporary_server()
     code = run_demo(folder, out)
     silence_shutdown()
     raise typer.Exit(code)

@@ -39,6 +39,30 @@ def in_process_runs() -> Iterator[None]:
         yield
 
 
+def start_temporary_server() -> None:
+    """Start Prefect's temporary server now, unless PREFECT_API_URL names one, with its output sent to
+    /dev/null: it is a child process that inherits this one's stdout and stderr, and as it stops at
+    exit its services can log CancelledError tracebacks. Prefect's client then uses this server."""
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        SubprocessASGIServer().start()
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, devnull):
+            os.close(fd)
+
+
 def silence_shutdown() -> None:
     """Send what is printed after this point (Prefect's temporary server stopping at exit, with
     its CancelledError tracebacks) to /dev/null. Everything meant for the user is flushed first.

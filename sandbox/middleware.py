@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -36,6 +35,7 @@ class TrafficMiddleware:
         template = self._template(scope)
         chosen = self.faults.pick(self.service, method, path, template)
         status, recorded = [0], [False]
+        self.log.opened()
 
         def record() -> None:
             """Log the request once: before its last byte leaves, so a client never sees it unlogged."""
@@ -56,15 +56,18 @@ class TrafficMiddleware:
 
         fault = next((f for f in chosen if f.kind != "latency"), None)
         try:
+            # A request that arrived whole is served, like a real server does, even if its client dies
+            # waiting for the answer: a killed sync's last POST still creates its comment.
+            body = await _whole_body(receive)
+            if body is None:  # the client went away before its request arrived: nobody to serve
+                return
             for slow in (f for f in chosen if f.kind == "latency"):
                 await asyncio.sleep((slow.latency_ms + random.uniform(0, slow.jitter_ms)) / 1000)
             if fault is not None and fault.kind == "drop":
                 record()
                 await _drop(scope)
             else:
-                await self._answer(fault, scope, receive, send_and_log)
-        except ClientDisconnect:  # the client went away (killed) before its request body arrived: nobody to answer
-            pass
+                await self._answer(fault, scope, _replaying(body, receive), send_and_log)
         finally:
             record()
 
@@ -93,6 +96,28 @@ class TrafficMiddleware:
             if match is Match.PARTIAL and partial is None:
                 partial = str(route.path)
         return partial
+
+
+async def _whole_body(receive: Receive) -> list[Message] | None:
+    """The request's body messages, or None if the client disconnected first."""
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        messages.append(message)
+        if not message.get("more_body"):
+            return messages
+
+
+def _replaying(body: list[Message], receive: Receive) -> Receive:
+    """A `receive` that hands the app the body already read, then listens to the client again."""
+    pending = list(body)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replay
 
 
 async def _drop(scope: Scope) -> None:

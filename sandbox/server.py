@@ -214,6 +214,18 @@ class Sandbox:
     def reset_log(self) -> None:
         self.state.log.reset()
 
+    def wait_until_idle(self, quiet: float = 0.05, timeout: float = 10.0) -> None:
+        """Return once no request has been in flight for `quiet` seconds: a killed client's last requests
+        are still answered (and their writes made) by the sandbox."""
+        deadline = time.monotonic() + timeout
+        idle_since = time.monotonic()
+        while time.monotonic() - idle_since < quiet:
+            if self.state.log.in_flight:
+                idle_since = time.monotonic()
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.state.log.in_flight} sandbox request(s) still in flight after {timeout} s")
+            time.sleep(0.005)
+
     # --- faults ----------------------------------------------------------------------------------
 
     def add_fault(self, kind: str, service: str = "*", route: str = "*", **settings: Any) -> Fault:

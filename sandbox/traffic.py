@@ -28,16 +28,29 @@ class Entry:
 
 
 class RequestLog:
-    """Keeps the last `keep` requests and exact counts of all of them."""
+    """Keeps the last `keep` requests and exact counts of all of them, and how many are being answered."""
 
     def __init__(self, keep: int = 100_000):
         self._entries: deque[Entry] = deque(maxlen=keep)
         self._counts: Counter[str] = Counter()
         self._seq = 0
+        self._open = 0
         self._lock = threading.Lock()
+
+    def opened(self) -> None:
+        """A request arrived; `record` closes it."""
+        with self._lock:
+            self._open += 1
+
+    @property
+    def in_flight(self) -> int:
+        """Requests that arrived and are not answered (or dropped) yet."""
+        with self._lock:
+            return self._open
 
     def record(self, **fields: Any) -> Entry:
         with self._lock:
+            self._open = max(0, self._open - 1)
             self._seq += 1
             entry = Entry(seq=self._seq, **fields)
             self._entries.append(entry)

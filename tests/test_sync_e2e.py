@@ -180,3 +180,29 @@ def test_sums_and_averages_over_one_jql_read_its_issues_once(prefect_harness: No
     field_searches = [r["query"] for r in sandbox.requests("jira") if r["path"].endswith("/search/jql") and "customfield" in r["query"]]
     assert len(field_searches) == 1
     assert "customfield_10016" in field_searches[0] and "customfield_10050" in field_searches[0]
+
+
+def test_an_in_memory_store_serves_the_whole_run(prefect_harness: None, sandbox: Sandbox, project: Path,  # noqa: F811
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sqlite://` is one connection that the publishing threads (one per tool) share, one at a time."""
+    monkeypatch.setenv("OKRSYNC_STORE", "sqlite://")
+    document, _ = sync(project)
+    assert document["status"] == "success" and document["run_id"] is not None
+    actions = {(p["target"].split(":")[0], p["action"]) for p in document["published"]}
+    assert actions == {("jira", "created_or_updated"), ("gh", "created_or_updated"), ("sheet", "created_or_updated")}
+
+
+def test_an_unforeseen_publishing_error_fails_only_its_tool(prefect_harness: None, sandbox: Sandbox, project: Path,  # noqa: F811
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from connectors.github import GitHubConnector
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("a bug in the GitHub writer")
+
+    monkeypatch.setattr(GitHubConnector, "upsert_comment", broken)
+    document, _ = sync(project)
+    assert document["status"] == "partial"
+    results = {(p["target"].split(":")[0], p["action"], p["message"]) for p in document["published"]}
+    assert results == {("jira", "created_or_updated", ""), ("sheet", "created_or_updated", ""),
+                       ("gh", "failed", "unexpected error: RuntimeError: a bug in the GitHub writer")}
+    assert [w["path"] for w in writes(sandbox) if "github" in w["service"]] == []

@@ -273,7 +273,7 @@ def test_two_fields_over_one_jql_are_read_in_one_pass(http: responses.RequestsMo
 
     assert isinstance(points, Reading) and isinstance(mean, Reading)
     assert (points.value, mean.value) == (16, 16 / 3)
-    assert points.notes == ("one read of the issues for 2 fields",)
+    assert points.notes == ("one read of the issues for 2 fields (its requests counted for each)",)
     assert isinstance(cycle, BadValueError) and "ONB-3 has Cycle Time='NaN'" in str(cycle)  # fails alone
     assert isinstance(velocity, BadQueryError) and "no field named 'Velocity'" in str(velocity)
     assert paths(http).count("/rest/api/3/search/jql") == 1

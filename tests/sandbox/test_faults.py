@@ -78,6 +78,11 @@ def test_timeout(sandbox: Sandbox) -> None:
     with pytest.raises(requests.exceptions.ReadTimeout):
         impatient.search_issues("project = ONB", fields="key")
     assert time.perf_counter() - started < 2
+    # The abandoned request is still being answered: in flight, not logged, until the sandbox is idle.
+    assert sandbox.state.log.in_flight == 1 and "search" not in _last(sandbox, "jira")["path"]
+    sandbox.wait_until_idle(timeout=5)
+    assert sandbox.state.log.in_flight == 0
+    assert _last(sandbox, "jira")["path"].endswith("/search/jql") and _last(sandbox, "jira")["status"] == 200
 
 
 def test_dropped_connection(sandbox: Sandbox, github: Github) -> None:
