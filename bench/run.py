@@ -36,7 +36,6 @@ SIZES = {"full": {"issues": 5000, "prs": 2000, "rows": 500}, "quick": {"issues":
 SLACK = 1.3  # the issue's factor
 SOURCE_TYPES = {"jira": "jira", "github": "github", "sheets": "google_sheets"}  # sandbox service -> okrsync source type
 TOOLS = {"jira": "jira", "gh": "github", "sheet": "sheets"}  # config source name -> sandbox service
-SETTLE_SECONDS = 2.0  # before each measured sync, untimed: the temporary server records the last run (else 503 + backoff)
 
 
 @dataclass(frozen=True)
@@ -367,7 +366,6 @@ def run(options: Options, say: Any = print) -> dict[str, Any]:
             migrate_seconds = time.perf_counter() - t
 
             def measured_sync(label: str, profile: bool) -> dict[str, Any]:
-                time.sleep(SETTLE_SECONDS)
                 budgets_before = sandbox.github_budgets()
                 sandbox.reset_log()
                 rss_before = current_rss_mb()
