@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.errors import AuthError, ConnectorError
+from connectors.errors import AuthError, ConnectorError, UnavailableError
 from connectors.github import GitHubConnector
 from connectors.jira import JiraConnector
 from connectors.retry import RetryPolicy
@@ -28,6 +28,8 @@ from mapping.secrets import MissingVariable, expand_env
 Connector = JiraConnector | GitHubConnector | SheetsConnector
 RETRY_MAX_WAIT_ENV = "OKRSYNC_RETRY_MAX_WAIT"
 RETRY_BACKOFF_ENV = "OKRSYNC_RETRY_BACKOFF"
+MIN_MASKED = 4  # shorter values are not secrets worth masking (and would mask ordinary words)
+_RESOLVED: set[str] = set()  # every secret value resolved in this process, masked in unexpected errors
 
 
 @dataclass(frozen=True)
@@ -58,19 +60,34 @@ def source_limits(source: Any) -> SourceLimits:
 
 
 def resolve_secret(reference: str | schema.SecretBlock, environ: Mapping[str, str]) -> str:
-    """The value behind `${VAR}` or `{secret: block}`; AuthError naming the reference if missing."""
+    """The value behind `${VAR}` or `{secret: block}`, without surrounding whitespace (a secret file's
+    trailing newline would make an invalid header); AuthError naming the reference if missing."""
     if isinstance(reference, schema.SecretBlock):
         try:
             from prefect.blocks.system import Secret
 
-            return str(Secret.load(reference.secret).get())
+            value = str(Secret.load(reference.secret).get())
         except Exception:  # noqa: BLE001 - any failure to load is the same problem for the user
             raise AuthError(f"cannot load the Prefect Secret block {reference.secret!r}",
                             hint=f"create it: prefect block create secret, named {reference.secret}") from None
-    try:
-        return expand_env(reference, environ)
-    except MissingVariable as error:
-        raise AuthError(str(error), hint=f"set {error.name}") from None
+    else:
+        try:
+            value = expand_env(reference, environ)
+        except MissingVariable as error:
+            raise AuthError(str(error), hint=f"set {error.name}") from None
+    value = value.strip()
+    if len(value) >= MIN_MASKED:
+        _RESOLVED.add(value)
+    return value
+
+
+def unexpected(error: Exception) -> ConnectorError:
+    """A bug or an unforeseen library error, kept per KR like any other failure. Its text is masked of
+    every secret resolved in this process: a library may quote what it refused (a header, say)."""
+    message = f"unexpected error: {type(error).__name__}: {error}"
+    for secret in _RESOLVED:
+        message = message.replace(secret, "***")
+    return UnavailableError(message)
 
 
 def retry_policy(environ: Mapping[str, str] | None = None) -> RetryPolicy:

@@ -13,12 +13,12 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from connectors.errors import ConnectorError, UnavailableError
+from connectors.errors import ConnectorError
 from connectors.github import GitHubConnector
 from connectors.jira import JiraConnector
 from connectors.reading import Reading
 from connectors.sheets import CellRead, SheetsConnector
-from flows.connect import Connector
+from flows.connect import Connector, unexpected
 from flows.progress import ProgressBoard
 from flows.throttle import Throttle
 from mapping.plan import SourceQuery
@@ -31,11 +31,6 @@ class SourceFacts:
     """What a source's check found: the Jira user's time zone matters for dates in JQL."""
 
     timezone: str | None = None
-
-
-def unexpected(error: Exception) -> ConnectorError:
-    """A bug or an unforeseen library error, kept per KR like any other failure."""
-    return UnavailableError(f"unexpected error: {type(error).__name__}: {error}")
 
 
 @task(name="check-source", cache_policy=NO_CACHE)

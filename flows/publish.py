@@ -30,7 +30,7 @@ from connectors.publishing import (
     sheet_row,
 )
 from connectors.sheets import SheetsConnector
-from flows.connect import Connector
+from flows.connect import Connector, unexpected
 from mapping import schema
 from okr_store import db, runs, scoring
 from okr_store.runs import KROutcome
@@ -127,7 +127,8 @@ class _Job:
         try:
             return self.run()
         except Exception as error:  # noqa: BLE001
-            return [PublishResult(kr, key, "failed", f"unexpected error: {type(error).__name__}: {error}") for kr, key in self.targets]
+            failure = unexpected(error)
+            return [PublishResult(kr, key, "failed", f"{failure.error_class}: {failure}") for kr, key in self.targets]
 
 
 def _hash_for(connector: Connector | ConnectorError | None, update: ProgressUpdate) -> str:

@@ -65,6 +65,13 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _start_temporary_server() -> None:
+    try:
+        start_temporary_server()
+    except ServerDidNotStart as error:
+        fail(str(error))
+
+
 def _print_problems(problems: list[Problem]) -> None:
     for problem in problems:
         style = "yellow" if problem.severity == "warning" else "red"
@@ -295,7 +302,7 @@ def sync(
     quiet_prefect()
     from flows.sync import BOARD, sync_flow
 
-    start_temporary_server()
+    _start_temporary_server()
     with in_process_runs(), live_progress(BOARD, enabled=not as_json and err.is_terminal, console=err):
         document = sync_flow(
             config_path=str(resolve_config_path(config)), dry_run=dry_run,
@@ -351,7 +358,7 @@ def demo(
     from okrsync.demo import run_demo
 
     out.print("Starting Prefect (the first start prepares its database: up to half a minute)…")
-    start_temporary_server()
+    _start_temporary_server()
     code = run_demo(folder, out)
     silence_shutdown()
     raise typer.Exit(code)

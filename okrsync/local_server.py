@@ -20,7 +20,7 @@ from pathlib import Path
 
 
 class ServerDidNotStart(RuntimeError):
-    pass
+    """A Prefect server (local, or the temporary one) did not start; the message says what to look at."""
 
 
 @contextmanager

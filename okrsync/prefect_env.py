@@ -7,6 +7,9 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+from okrsync.local_server import ServerDidNotStart
 
 QUIET_DEFAULTS = {
     "PREFECT_LOGGING_LEVEL": "WARNING",
@@ -14,6 +17,7 @@ QUIET_DEFAULTS = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
 }
+SERVER_LOG = "okrsync-temporary-server.log"  # in PREFECT_HOME: what the temporary server printed, last start
 
 
 def quiet_prefect() -> None:
@@ -41,26 +45,30 @@ def in_process_runs() -> Iterator[None]:
 
 def start_temporary_server() -> None:
     """Start Prefect's temporary server now, unless PREFECT_API_URL names one, with its output sent to
-    /dev/null: it is a child process that inherits this one's stdout and stderr, and as it stops at
-    exit its services can log CancelledError tracebacks. Prefect's client then uses this server."""
+    SERVER_LOG in PREFECT_HOME: it is a child process that inherits this one's stdout and stderr, and
+    as it stops at exit its services can log CancelledError tracebacks. Prefect's client then uses it."""
     from prefect.server.api.server import SubprocessASGIServer
-    from prefect.settings import PREFECT_API_URL
+    from prefect.settings import PREFECT_API_URL, PREFECT_HOME
 
     if PREFECT_API_URL.value():
         return
+    log = Path(PREFECT_HOME.value()) / SERVER_LOG
+    log.parent.mkdir(parents=True, exist_ok=True)
     sys.stdout.flush()
     sys.stderr.flush()
     saved = os.dup(1), os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        SubprocessASGIServer().start()
-    finally:
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for fd in (*saved, devnull):
-            os.close(fd)
+    with log.open("w") as output:
+        try:
+            os.dup2(output.fileno(), 1)
+            os.dup2(output.fileno(), 2)
+            SubprocessASGIServer().start()
+        except Exception as error:
+            raise ServerDidNotStart(f"Prefect's temporary server did not start ({error}); its output is in {log}") from None
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
 
 
 def silence_shutdown() -> None:

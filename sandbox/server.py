@@ -31,6 +31,7 @@ from sandbox.sheets_app import create_sheets_app
 from sandbox.state import Credentials, SandboxState
 
 START_TIMEOUT = 10.0
+RESET_WAIT = 10.0  # seconds reset() waits for requests still being answered
 
 
 class _Protocol(H11Protocol):
@@ -214,17 +215,18 @@ class Sandbox:
     def reset_log(self) -> None:
         self.state.log.reset()
 
-    def wait_until_idle(self, quiet: float = 0.05, timeout: float = 10.0) -> None:
-        """Return once no request has been in flight for `quiet` seconds: a killed client's last requests
-        are still answered (and their writes made) by the sandbox."""
+    def wait_until_idle(self, quiet: float = 0.05, timeout: float = 10.0) -> bool:
+        """Wait until no request has been in flight for `quiet` seconds (a killed client's last requests
+        are still answered, and their writes made, by the sandbox); False if `timeout` came first."""
         deadline = time.monotonic() + timeout
         idle_since = time.monotonic()
-        while time.monotonic() - idle_since < quiet:
+        while self.state.log.in_flight or time.monotonic() - idle_since < quiet:
             if self.state.log.in_flight:
                 idle_since = time.monotonic()
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{self.state.log.in_flight} sandbox request(s) still in flight after {timeout} s")
+                return False
             time.sleep(0.005)
+        return True
 
     # --- faults ----------------------------------------------------------------------------------
 
@@ -263,5 +265,8 @@ class Sandbox:
         self.state.load(data, jira_deployment=jira_deployment)
 
     def reset(self) -> None:
-        """Back to the start: the starting data and faults, an empty log, fresh rate limits."""
+        """Back to the start: the starting data and faults, an empty log, fresh rate limits. Requests
+        still being answered (held by a fault) are let finish first, up to RESET_WAIT seconds, so they
+        land in the old state, not the new one."""
+        self.wait_until_idle(quiet=0.0, timeout=RESET_WAIT)
         self.state.load()

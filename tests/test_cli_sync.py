@@ -60,6 +60,16 @@ def test_sync_as_a_program_prints_no_prefect_noise(sandbox: Sandbox, project: Pa
     assert "temporary server" not in done.stderr + done.stdout
 
 
+def test_sync_says_where_to_look_when_the_temporary_server_does_not_start(project: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "0"}
+    env.pop("PREFECT_API_URL", None)
+    done = subprocess.run([OKRSYNC, "sync", "-c", str(project)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "Prefect's temporary server did not start" in done.stderr
+    assert f"its output is in {tmp_path / 'prefect' / 'okrsync-temporary-server.log'}" in done.stderr.replace("\n", "")
+    assert "Traceback" not in done.stderr
+
+
 @pytest.mark.slow
 def test_demo_runs_end_to_end(tmp_path: Path, backend: str) -> None:
     if backend != "sqlite":

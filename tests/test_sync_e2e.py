@@ -194,15 +194,27 @@ def test_an_in_memory_store_serves_the_whole_run(prefect_harness: None, sandbox:
 
 def test_an_unforeseen_publishing_error_fails_only_its_tool(prefect_harness: None, sandbox: Sandbox, project: Path,  # noqa: F811
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its message is kept, with any secret it quotes masked (requests quotes a header it refuses)."""
     from connectors.github import GitHubConnector
 
+    token = os.environ["GITHUB_TOKEN"]
+
     def broken(*_: Any, **__: Any) -> None:
-        raise RuntimeError("a bug in the GitHub writer")
+        raise RuntimeError(f"a bug in the GitHub writer: header 'token {token}' refused")
 
     monkeypatch.setattr(GitHubConnector, "upsert_comment", broken)
     document, _ = sync(project)
     assert document["status"] == "partial"
     results = {(p["target"].split(":")[0], p["action"], p["message"]) for p in document["published"]}
     assert results == {("jira", "created_or_updated", ""), ("sheet", "created_or_updated", ""),
-                       ("gh", "failed", "unexpected error: RuntimeError: a bug in the GitHub writer")}
+                       ("gh", "failed", "unavailable: unexpected error: RuntimeError: a bug in the GitHub writer: header 'token ***' refused")}
     assert [w["path"] for w in writes(sandbox) if "github" in w["service"]] == []
+
+
+def test_secrets_with_a_trailing_newline_work(prefect_harness: None, sandbox: Sandbox, project: Path,  # noqa: F811
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a secret file or a Kubernetes secret gives them: requests would refuse the header."""
+    for name in ("GITHUB_TOKEN", "JIRA_API_TOKEN"):
+        monkeypatch.setenv(name, os.environ[name] + "\n")
+    document, _ = sync(project)
+    assert document["status"] == "success"

@@ -143,7 +143,7 @@ def test_killed_syncs_leave_a_consistent_store(prefect_api: dict[str, str], sand
         killed_at = time.time()
         program.kill()
         program.communicate()
-        sandbox.wait_until_idle()  # a dead client's requests in flight are still answered (and logged)
+        assert sandbox.wait_until_idle(), "a dead client's requests in flight are still answered (and logged)"
         seen = sandbox.requests()
         kills.append({"aim": aim, "delay": round(delay, 2), "finished": finished, "phase": _phase(seen, killed_at, reference),
                       "deleted": deleted, "requests": len(seen), "last": f"{seen[-1]['method']} {seen[-1]['route']}" if seen else ""})

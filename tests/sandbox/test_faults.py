@@ -80,7 +80,7 @@ def test_timeout(sandbox: Sandbox) -> None:
     assert time.perf_counter() - started < 2
     # The abandoned request is still being answered: in flight, not logged, until the sandbox is idle.
     assert sandbox.state.log.in_flight == 1 and "search" not in _last(sandbox, "jira")["path"]
-    sandbox.wait_until_idle(timeout=5)
+    assert sandbox.wait_until_idle(timeout=5)
     assert sandbox.state.log.in_flight == 0
     assert _last(sandbox, "jira")["path"].endswith("/search/jql") and _last(sandbox, "jira")["status"] == 200
 
