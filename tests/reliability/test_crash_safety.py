@@ -9,7 +9,8 @@ suffix: five comments to write) and finds a new activation rate in the sheet (O1
 every run that gets as far as publishing has six publications to make. Before every other run the
 okrsync comments are deleted from the tools, so runs are killed while creating comments too, and the
 run after such a kill must find the comments it created by their marker, not create them again: after
-every kill, no KR has two comments.
+every kill, no KR has two comments. A 21st kill is made certain to leave a comment the store never
+recorded (its POST held by the sandbox, the run killed while it waits), for the final run to find.
 """
 
 from __future__ import annotations
@@ -29,10 +30,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
+from okr_store import models
 from sandbox.server import Sandbox
 from tests.reliability.helpers import (
     COMMENT_KRS,
+    GITHUB_ISSUE,
+    GITHUB_REPO,
+    JIRA_ISSUE,
     RETRY_ENV,
     consistency_problems,
     engine,
@@ -126,6 +132,7 @@ def test_killed_syncs_leave_a_consistent_store(prefect_api: dict[str, str], sand
         assert program.returncode == 0 and json.loads(out)["status"] == "success", err
     reference = sandbox.requests()
     windows = _windows(reference)
+    store = engine(store_url)
 
     # Each kill aims at a phase (drawn in proportion to what can go wrong there), at a random point of it.
     rng = random.Random(SEED)
@@ -146,7 +153,8 @@ def test_killed_syncs_leave_a_consistent_store(prefect_api: dict[str, str], sand
         assert sandbox.wait_until_idle(), "a dead client's requests in flight are still answered (and logged)"
         seen = sandbox.requests()
         kills.append({"aim": aim, "delay": round(delay, 2), "finished": finished, "phase": _phase(seen, killed_at, reference),
-                      "deleted": deleted, "requests": len(seen), "last": f"{seen[-1]['method']} {seen[-1]['route']}" if seen else ""})
+                      "deleted": deleted, "unrecorded": _unrecorded_comments(sandbox, store),
+                      "requests": len(seen), "last": f"{seen[-1]['method']} {seen[-1]['route']}" if seen else ""})
         # Whatever the kill interrupted, no KR has two comments: a run after a run killed while creating
         # them found them by their marker (checked before the next deletion could hide a duplicate).
         comments = {**markers(jira_comments(sandbox)), **markers(github_comments(sandbox))}
@@ -156,9 +164,23 @@ def test_killed_syncs_leave_a_consistent_store(prefect_api: dict[str, str], sand
     print(f"\nphases (s from the first request): {windows}\nkills by phase: {dict(phases)}", *kills, sep="\n")
     assert sum(not k["finished"] for k in kills) >= len(aims) * 3 // 4, "most kills must land mid-run"
     assert {"checking", "fetching", "publishing"} <= set(phases), phases
-    assert any(k["deleted"] and k["phase"] == "publishing" for k in kills[:-1]), "a run must be killed while creating comments"
 
-    store = engine(store_url)
+    # One more kill, made certain to land where the search by marker matters (the random ones do only
+    # now and then): the comments deleted, the run's first comment POST held a second by the sandbox,
+    # the run killed while it waits. The sandbox still creates that comment, which the store never
+    # records: the final run has to find it by its marker.
+    _delete_okrsync_comments(sandbox)
+    held = sandbox.add_fault("latency", "*", "POST */comment*", latency_ms=1000, times=1)
+    program = start(len(aims) + 1)
+    deadline = time.monotonic() + 60
+    while not held.applied:
+        assert program.poll() is None and time.monotonic() < deadline, "the run never posted a comment"
+        time.sleep(0.01)
+    program.kill()
+    program.communicate()
+    assert sandbox.wait_until_idle()
+    assert _unrecorded_comments(sandbox, store) >= 1
+
     assert consistency_problems(store, krs_per_run=9) == []  # no half-written run, nothing left running
 
     # The next run, uninterrupted: five comments (new titles) and O1-KR2's row change; each is written once.
@@ -222,16 +244,31 @@ def _phase(requests: list[dict[str, Any]], killed_at: float, reference: list[dic
     return "fetching" if sent["fetching"] else "checking"
 
 
+def _unrecorded_comments(sandbox: Sandbox, store: sa.Engine) -> int:
+    """okrsync comments in the tools whose id the store has not recorded: created by a run killed before
+    it could record them (or while the sandbox was still answering its POST)."""
+    with store.connect() as connection:
+        recorded = set(connection.scalars(sa.select(models.Publication.external_ref)))
+    jira, github = sandbox.state.jira, sandbox.state.github
+    with jira.lock:
+        ids = [c.id for c in jira.issues[JIRA_ISSUE].comments if "okrsync:kr=" in c.body]
+    with github.lock:
+        repo = github.repo(*GITHUB_REPO)
+        assert repo is not None
+        ids += [str(c.id) for c in repo.items[GITHUB_ISSUE].comments if "okrsync:kr=" in c.body]
+    return sum(i not in recorded for i in ids)
+
+
 def _delete_okrsync_comments(sandbox: Sandbox) -> None:
     """As if someone deleted okrsync's comments: the next run has to create them again."""
     jira, github = sandbox.state.jira, sandbox.state.github
     with jira.lock:
-        issue = jira.issues["ONB-1"]
+        issue = jira.issues[JIRA_ISSUE]
         issue.comments = [c for c in issue.comments if "okrsync:kr=" not in c.body]
     with github.lock:
-        repo = github.repo("acme", "okrs")
+        repo = github.repo(*GITHUB_REPO)
         assert repo is not None
-        item = repo.items[3]
+        item = repo.items[GITHUB_ISSUE]
         for comment in [c for c in item.comments if "okrsync:kr=" in c.body]:
             item.comments.remove(comment)
             del github.comments[comment.id]
