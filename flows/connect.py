@@ -28,7 +28,7 @@ from mapping.secrets import MissingVariable, expand_env
 Connector = JiraConnector | GitHubConnector | SheetsConnector
 RETRY_MAX_WAIT_ENV = "OKRSYNC_RETRY_MAX_WAIT"
 RETRY_BACKOFF_ENV = "OKRSYNC_RETRY_BACKOFF"
-MIN_MASKED = 4  # shorter values are not secrets worth masking (and would mask ordinary words)
+MIN_MASKED = 12  # real tokens are far longer; shorter values (test placeholders) would mask ordinary words
 _RESOLVED: set[str] = set()  # every secret value resolved in this process, masked in unexpected errors
 
 
