@@ -85,7 +85,7 @@ def unexpected(error: Exception) -> ConnectorError:
     """A bug or an unforeseen library error, kept per KR like any other failure. Its text is masked of
     every secret resolved in this process: a library may quote what it refused (a header, say)."""
     message = f"unexpected error: {type(error).__name__}: {error}"
-    for secret in _RESOLVED:
+    for secret in sorted(_RESOLVED, key=len, reverse=True):  # a secret inside a longer one must not split it
         message = message.replace(secret, "***")
     return UnavailableError(message)
 
