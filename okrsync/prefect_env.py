@@ -72,8 +72,9 @@ def start_temporary_server() -> None:
 
 
 def silence_shutdown() -> None:
-    """Send what is printed after this point (Prefect's temporary server stopping at exit, with
-    its CancelledError tracebacks) to /dev/null. Everything meant for the user is flushed first.
+    """Send what this process prints after this point (Prefect's clients and services stopping at
+    exit) to /dev/null; the temporary server's own output is in SERVER_LOG. Everything meant for the
+    user is flushed first.
     Only for the real program: under a test runner stderr is not the process's own."""
     if sys.stderr is not sys.__stderr__:
         return

@@ -218,15 +218,17 @@ class Sandbox:
     def wait_until_idle(self, quiet: float = 0.05, timeout: float = 10.0) -> bool:
         """Wait until no request has been in flight for `quiet` seconds (a killed client's last requests
         are still answered, and their writes made, by the sandbox); False if `timeout` came first."""
-        deadline = time.monotonic() + timeout
         idle_since = time.monotonic()
-        while self.state.log.in_flight or time.monotonic() - idle_since < quiet:
+        deadline = idle_since + timeout
+        while True:
+            now = time.monotonic()
             if self.state.log.in_flight:
-                idle_since = time.monotonic()
-            if time.monotonic() > deadline:
+                idle_since = now
+            elif now - idle_since >= quiet:
+                return True
+            if now > deadline:
                 return False
             time.sleep(0.005)
-        return True
 
     # --- faults ----------------------------------------------------------------------------------
 
